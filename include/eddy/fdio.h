@@ -1,0 +1,35 @@
+/* eddy/fdio.h - stream transports over plain descriptors: pipes, ttys, character devices, and the
+ * process's own standard input and output (Twisted's fdesc and stdio.StandardIO).
+ *
+ * Note that writing to a pipe whose reader has gone raises SIGPIPE in the process unless it is
+ * ignored or blocked: MSG_NOSIGNAL exists only for sockets, and the library never changes signal
+ * dispositions itself (the eddy runner ignores SIGPIPE for its process). The write then fails with
+ * EPIPE, which ends the connection. */
+#ifndef EDDY_FDIO_H
+#define EDDY_FDIO_H
+
+#include "eddy/protocol.h"
+#include "eddy/reactor.h"
+#include "eddy/transport.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Make a transport that reads `read_fd` and writes `write_fd` (either may be -1; they may be the
+ * same fd, e.g. a tty) and connect `protocol` to it (connection_made is called before this
+ * returns). Both fds are made non-blocking and are owned (closed) by the transport from now on.
+ * EOF on read_fd is eof_received; loss of write_fd (EPIPE) ends the connection.
+ * On success *out (may be NULL) is the transport, valid until connection_lost returns.
+ * Errors: -EINVAL (both -1), -ENOMEM, fcntl's errno. */
+int eddy_fdio_connect(eddy_reactor *r, int read_fd, int write_fd, eddy_protocol *protocol,
+                      eddy_transport **out);
+
+/** A transport over this process's standard input and output (fds 0 and 1, dup'ed so closing the
+ * transport does not close the process's stdio). Same contract as eddy_fdio_connect. */
+int eddy_stdio_connect(eddy_reactor *r, eddy_protocol *protocol, eddy_transport **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,118 @@
+/* eddy/transport.h - stream transports (Twisted's ITransport, ITCPTransport, IConsumer,
+ * IPushProducer).
+ *
+ * A transport carries bytes for one protocol. Every stream transport (TCP, Unix, pipes, stdio,
+ * TLS, the testing kit's string transport) implements the same table, so a protocol cannot tell
+ * them apart. Use the eddy_transport_* functions, not the table.
+ *
+ * Writing never blocks: what the kernel does not take at once is queued in order. Backpressure
+ * runs both ways:
+ *  - as a consumer, a transport pauses a registered push producer when its queue passes the high
+ *    water mark and resumes it below the low water mark; a pull producer is asked for more each
+ *    time the queue drains;
+ *  - as a producer, pause_producing stops reading from the peer, resume_producing restarts it.
+ *
+ * Ownership: the library owns transports. A transport is valid from its protocol's
+ * connection_made until its connection_lost returns; any call in between is allowed, including
+ * closing it from inside data_received. */
+#ifndef EDDY_TRANSPORT_H
+#define EDDY_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/uio.h>
+
+#include "eddy/address.h"
+#include "eddy/protocol.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Frees a buffer handed over with eddy_transport_write_owned. */
+typedef void (*eddy_free_fn)(void *ptr);
+
+/** The table a transport implements. Entries a kind of transport cannot support return
+ * -EOPNOTSUPP; unused optional entries may be NULL. */
+typedef struct eddy_transport_ops {
+    int (*write)(eddy_transport *t, const void *data, size_t len);
+    int (*write_sequence)(eddy_transport *t, const struct iovec *iov, int iovcnt);
+    int (*write_owned)(eddy_transport *t, void *data, size_t len, eddy_free_fn free_fn);
+    int (*lose_connection)(eddy_transport *t);
+    int (*abort_connection)(eddy_transport *t);
+    int (*lose_write_connection)(eddy_transport *t);
+    int (*get_peer)(const eddy_transport *t, eddy_address *out);
+    int (*get_host)(const eddy_transport *t, eddy_address *out);
+    int (*fileno)(const eddy_transport *t);
+    void (*pause_producing)(eddy_transport *t);
+    void (*resume_producing)(eddy_transport *t);
+    void (*stop_producing)(eddy_transport *t);
+    int (*register_producer)(eddy_transport *t, eddy_producer *p, bool streaming);
+    void (*unregister_producer)(eddy_transport *t);
+    size_t (*buffered)(const eddy_transport *t);
+    void (*set_water_marks)(eddy_transport *t, size_t low, size_t high);
+    const char *(*log_prefix)(const eddy_transport *t);
+} eddy_transport_ops;
+
+/** Every transport starts with this. */
+struct eddy_transport {
+    const eddy_transport_ops *ops;
+    eddy_producer as_producer; /**< the transport as a producer (pauses/resumes its reading), to
+                                    register with another transport (see portforward) */
+};
+
+/** Default water marks: a push producer is paused above 64 KiB queued, resumed below 16 KiB. */
+#define EDDY_TRANSPORT_HIGH_WATER (64u * 1024u)
+#define EDDY_TRANSPORT_LOW_WATER (16u * 1024u)
+
+/** Queue `len` bytes (copied if they cannot be written at once). Errors: -ENOTCONN after
+ * lose_connection/abort or once the connection is lost (the bytes are dropped), -ENOMEM. */
+int eddy_transport_write(eddy_transport *t, const void *data, size_t len);
+/** Write several buffers in order, gathered with writev where possible (clamped to IOV_MAX).
+ * Same errors as write. */
+int eddy_transport_write_sequence(eddy_transport *t, const struct iovec *iov, int iovcnt);
+/** Write `data` and take ownership of it: no copy is made; `free_fn(data)` is called once the
+ * bytes are written or dropped (also on error). */
+int eddy_transport_write_owned(eddy_transport *t, void *data, size_t len, eddy_free_fn free_fn);
+/** Close cleanly after everything queued is written (and after a registered producer is
+ * unregistered). connection_lost(EDDY_ECONNDONE) follows. Idempotent. */
+int eddy_transport_lose_connection(eddy_transport *t);
+/** Close now, dropping queued data (TCP: an RST via SO_LINGER 0). connection_lost follows
+ * (EDDY_EABORTED) from the loop, not inside this call. Idempotent. */
+int eddy_transport_abort_connection(eddy_transport *t);
+/** Half-close: shut down our writing side once the queue has drained; reading goes on and the
+ * protocol's write_connection_lost is called. Errors: -EOPNOTSUPP where there is no half-close. */
+int eddy_transport_lose_write_connection(eddy_transport *t);
+/** The remote / local address. Errors: -EOPNOTSUPP, -ENOTCONN. */
+int eddy_transport_get_peer(const eddy_transport *t, eddy_address *out);
+int eddy_transport_get_host(const eddy_transport *t, eddy_address *out);
+/** The underlying descriptor (for setsockopt and friends), or -1 if there is none. Do not read,
+ * write or close it. */
+int eddy_transport_fileno(const eddy_transport *t);
+/** Stop / restart reading from the peer (the transport as a push producer). */
+void eddy_transport_pause_producing(eddy_transport *t);
+void eddy_transport_resume_producing(eddy_transport *t);
+/** Stop for good: the connection is closed. */
+void eddy_transport_stop_producing(eddy_transport *t);
+/** Register the producer that feeds this transport (one at a time). Errors: -EBUSY if one is
+ * registered, -ENOTCONN if the transport is closed (the producer's stop_producing is called). */
+int eddy_transport_register_producer(eddy_transport *t, eddy_producer *p, bool streaming);
+void eddy_transport_unregister_producer(eddy_transport *t);
+/** Bytes queued and not yet written. */
+size_t eddy_transport_buffered(const eddy_transport *t);
+/** Change the water marks (low < high). */
+void eddy_transport_set_water_marks(eddy_transport *t, size_t low, size_t high);
+/** A short name for log messages, e.g. "tcp 127.0.0.1:5000<-127.0.0.1:41234". */
+const char *eddy_transport_log_prefix(const eddy_transport *t);
+
+/** TCP_NODELAY and SO_KEEPALIVE on the transport's socket. Errors: -EOPNOTSUPP (not a TCP
+ * socket), or setsockopt's negated errno. */
+int eddy_transport_set_tcp_nodelay(eddy_transport *t, bool on);
+int eddy_transport_get_tcp_nodelay(const eddy_transport *t, bool *on);
+int eddy_transport_set_tcp_keepalive(eddy_transport *t, bool on);
+int eddy_transport_get_tcp_keepalive(const eddy_transport *t, bool *on);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# check_install.sh BUILD_DIR SOURCE_DIR SCRATCH - install BUILD_DIR into SCRATCH/prefix, then
+# build tests/install/consumer.c against the installed copy with pkg-config and with CMake.
+set -euo pipefail
+build=$1 src=$2 scratch=$3
+rm -rf "$scratch"
+mkdir -p "$scratch"
+prefix=$scratch/prefix
+cmake --install "$build" --prefix "$prefix" >/dev/null
+
+pcdir=$(dirname "$(find "$prefix" -name eddy.pc | head -1)")
+[ -f "$pcdir/eddy.pc" ] || { echo "FAIL: eddy.pc not installed"; exit 1; }
+so=$(find "$prefix" -name 'libeddy.so.*' | head -1)
+objdump -p "$so" | grep -q 'SONAME *libeddy.so.0' || { echo "FAIL: SONAME is not libeddy.so.0"; exit 1; }
+find "$prefix" -name libeddy.a | grep -q . || { echo "FAIL: static library not installed"; exit 1; }
+
+# 1. pkg-config, shared library
+export PKG_CONFIG_PATH=$pcdir
+cc -std=c11 -Wall -Werror -o "$scratch/consumer_pc" "$src/consumer.c" $(pkg-config --cflags --libs eddy)
+LD_LIBRARY_PATH=$(dirname "$so") "$scratch/consumer_pc"
+
+# 2. pkg-config, static library
+cc -std=c11 -o "$scratch/consumer_static" "$src/consumer.c" $(pkg-config --cflags eddy) \
+    "$(find "$prefix" -name libeddy.a | head -1)" -lpthread -lm
+"$scratch/consumer_static"
+
+# 3. find_package(eddy)
+mkdir -p "$scratch/cmake-src"
+cp "$src/consumer.c" "$scratch/cmake-src/"
+cp "$src/CMakeLists.consumer.txt" "$scratch/cmake-src/CMakeLists.txt"
+cmake -S "$scratch/cmake-src" -B "$scratch/cmake-build" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake --build "$scratch/cmake-build" >/dev/null
+LD_LIBRARY_PATH=$(dirname "$so") "$scratch/cmake-build/consumer_cmake"
+echo "install check: 3 passed, 0 failed"

@@ -2,14 +2,22 @@
 #ifndef EDDY_H
 #define EDDY_H
 
+#include "eddy/address.h"
 #include "eddy/clock.h"
+#include "eddy/deferred.h"
 #include "eddy/delayed_call.h"
 #include "eddy/descriptor.h"
 #include "eddy/error.h"
 #include "eddy/failure.h"
+#include "eddy/fdio.h"
 #include "eddy/log.h"
+#include "eddy/protocol.h"
 #include "eddy/reactor.h"
 #include "eddy/syscalls.h"
+#include "eddy/tcp.h"
+#include "eddy/transport.h"
+#include "eddy/unix.h"
+#include "eddy/task.h"
 #include "eddy/version.h"
 
 #endif

@@ -88,7 +88,8 @@ double eddy_reactor_seconds(const eddy_reactor *r);
 void eddy_reactor_update_time(eddy_reactor *r);
 
 /** With a fake clock: move time forward by `seconds` and run the delayed calls that became due,
- * as Twisted's Clock.advance does. Errors: -EINVAL if the reactor's clock is not fake,
+ * as Twisted's Clock.advance does, including calls scheduled meanwhile that are already due (in
+ * rounds, at most 1000, so a zero-interval loop cannot hang a test). Errors: -EINVAL if the reactor's clock is not fake,
  * EDDY_EREENTRANT from inside a callback that is iterating. */
 int eddy_reactor_advance(eddy_reactor *r, double seconds);
 
@@ -126,7 +127,8 @@ typedef struct eddy_event_hold eddy_event_hold;
  * before phase (or out of memory). Release it exactly once. */
 eddy_event_hold *eddy_reactor_hold_system_event(eddy_reactor *r, const char *event);
 /** Release a hold: when the last hold of a firing event is released, its during and after
- * phases run (from the reactor loop, not inside this call). */
+ * phases run (from the reactor loop, not inside this call). Releasing a hold after its reactor was
+ * freed is allowed: it only frees the hold. */
 void eddy_reactor_release_system_event(eddy_event_hold *hold);
 
 /** Call `fn(arg)` when the reactor is running: at once if it is, else as an "after startup"

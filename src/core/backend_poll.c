@@ -15,6 +15,7 @@ typedef struct poll_backend {
     int n, cap;
     int *pos;            /* fd -> index in pfds, -1 if absent */
     int npos;
+    int scan_from;       /* where the next scan of pfds starts (see poll_poll) */
 } poll_backend;
 
 static bool poll_available(void)
@@ -114,11 +115,16 @@ static int poll_poll(eddy__backend *base, int timeout_ms, eddy__event *out, int 
     int ready = eddy__sys.poll(b->pfds, (nfds_t)b->n, timeout_ms);
     if (ready < 0)
         return errno == EINTR ? 0 : -errno;
-    int n = 0;
-    for (int i = 0; i < b->n && n < max && n < ready; i++) {
+    /* When more fds are ready than fit in `max`, the next scan starts after the last one
+     * reported: always starting at 0 would starve every fd past the first `max` busy ones. */
+    int n = 0, start = b->scan_from < b->n ? b->scan_from : 0;
+    for (int k = 0; k < b->n && n < max && n < ready; k++) {
+        int i = (start + k) % b->n;
         short re = b->pfds[i].revents;
         if (!re)
             continue;
+        if (n + 1 == max)
+            b->scan_from = i + 1;
         out[n++] = (eddy__event){
             .fd = b->pfds[i].fd,
             .gen = b->gens[i],

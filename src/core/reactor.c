@@ -209,12 +209,15 @@ static int compute_timeout(eddy_reactor *r, int64_t max_wait_ns)
 static int iterate_once(eddy_reactor *r, int64_t max_wait_ns)
 {
     r->iterating = true;
+    /* Delayed calls scheduled from here on, even with delay 0, wait for the next iteration. */
+    eddy__timers_defer(&r->timers);
     eddy__reactor_refresh_time(r);
     eddy__waker_run_calls(r);
     eddy__signals_dispatch(r);
     eddy__triggers_run_ready(r);
     if (!r->exit_loop)
         eddy__timers_run(&r->timers, &r->now, &r->exit_loop);
+    eddy__timers_flush(&r->timers);
     if (r->stopping && !r->shutdown_fired && !r->exit_loop) {
         r->shutdown_fired = true;
         r->stopping = false;
@@ -307,8 +310,22 @@ int eddy_reactor_advance(eddy_reactor *r, double seconds)
         return EDDY_EREENTRANT;
     eddy_fake_clock_advance(fc, seconds);
     eddy__reactor_refresh_time(r);
+    /* The calls it runs are reactor callbacks: iterate() from inside them is refused too. Like
+     * Twisted's Clock.advance, calls that become due during the advance (a call_later(0) made by
+     * a call that ran) run too, in rounds; the round limit keeps a zero-interval loop finite. */
+    bool was_iterating = r->iterating, was_deferring = r->timers.deferring;
+    r->iterating = true;
     int stop = 0;
-    eddy__timers_run(&r->timers, &r->now, &stop);
+    for (int round = 0; round < 1000; round++) {
+        eddy__timers_defer(&r->timers);
+        size_t ran = eddy__timers_run(&r->timers, &r->now, &stop);
+        eddy__timers_flush(&r->timers);
+        if (ran == 0)
+            break;
+    }
+    r->iterating = was_iterating;
+    if (was_deferring)
+        eddy__timers_defer(&r->timers);
     return 0;
 }
 

@@ -57,13 +57,15 @@ struct eddy__firing {
     eddy_reactor *r;
     char *event;
     int holds;          /* outstanding holds */
+    eddy_event_hold *hold_list; /* the outstanding holds themselves */
     bool in_before;     /* before triggers still running: holds may be taken */
     bool ready;         /* all holds released: run during+after from the loop */
     eddy__firing *next;
 };
 
 struct eddy_event_hold {
-    eddy__firing *firing;
+    eddy__firing *firing;  /* NULL once the reactor was freed: release then only frees the hold */
+    eddy_event_hold *next; /* the firing's other holds */
 };
 
 /** One installed signal handler. */

@@ -22,6 +22,7 @@
 
 #define HEAP_ARITY 4
 #define NO_INDEX UINT32_MAX
+#define PENDING_INDEX (UINT32_MAX - 1) /* heap_index of a call waiting in the side list */
 
 void eddy__timers_init(eddy__timers *t)
 {
@@ -34,6 +35,7 @@ void eddy__timers_free(eddy__timers *t)
 {
     free(t->slots);
     free(t->heap);
+    free(t->pending);
     memset(t, 0, sizeof *t);
 }
 
@@ -135,15 +137,44 @@ int64_t eddy__timers_next(const eddy__timers *t)
     return t->heap_len ? t->heap[0].key : INT64_MAX;
 }
 
+static bool heap_insert(eddy__timers *t, uint32_t index)
+{
+    if (t->heap_len == t->heap_cap && !grow((void **)&t->heap, &t->heap_cap, sizeof *t->heap))
+        return false;
+    eddy__timer_slot *s = &t->slots[index];
+    uint32_t i = t->heap_len++;
+    t->heap[i] = (eddy__heap_node){.key = s->deadline, .slot = index, .seq = t->next_seq++};
+    s->heap_index = i;
+    sift_up(t, i);
+    return true;
+}
+
+void eddy__timers_defer(eddy__timers *t)
+{
+    t->deferring = true;
+}
+
+void eddy__timers_flush(eddy__timers *t)
+{
+    t->deferring = false;
+    for (uint32_t i = 0; i < t->npending; i++) {
+        eddy__pending_call pc = t->pending[i];
+        eddy__timer_slot *s = &t->slots[pc.slot];
+        if (s->gen != pc.gen || s->heap_index != PENDING_INDEX)
+            continue; /* cancelled meanwhile */
+        if (!heap_insert(t, pc.slot))
+            slot_release(t, pc.slot); /* no memory for the heap: the call is dropped */
+    }
+    t->npending = 0;
+}
+
 size_t eddy__timers_run(eddy__timers *t, const int64_t *now, const volatile int *stop)
 {
-    /* Calls scheduled by the callbacks of this pass get seq >= limit and wait for the next one. */
-    uint32_t limit = t->next_seq;
     size_t ran = 0;
     t->running++;
     while (t->heap_len && !*stop) {
         eddy__heap_node top = t->heap[0];
-        if (top.key > *now || (int32_t)(top.seq - limit) >= 0)
+        if (top.key > *now)
             break;
         eddy__timer_slot *s = &t->slots[top.slot];
         if (s->deadline > top.key) { /* pushed back lazily: re-key and look again */
@@ -173,12 +204,14 @@ static eddy__timer_slot *lookup(const eddy__timers *t, eddy_delayed_call dc)
     return s->fn && s->gen == (uint32_t)(dc.id >> 32) ? s : NULL;
 }
 
-/* seconds -> ns, rounded up so a call never runs before the delay it was given. */
+/* seconds -> ns, rounded to the nearest ns as the fake clock rounds its steps, so that
+ * call_later(d) followed by advance(d) runs the call (rounding up made 0.067 s one ns longer than
+ * an advance of 0.067 s). Calls still never run before their deadline in ns. */
 static bool delay_to_ns(double seconds, int64_t *out)
 {
     if (isnan(seconds))
         return false;
-    double ns = ceil(seconds * 1e9);
+    double ns = round(seconds * 1e9);
     if (ns > (double)(INT64_MAX / 4))
         ns = (double)(INT64_MAX / 4);
     if (ns < -(double)(INT64_MAX / 4))
@@ -193,7 +226,8 @@ eddy_delayed_call eddy_call_later(eddy_reactor *r, double seconds, eddy_callback
     int64_t delay;
     if (!fn || !delay_to_ns(seconds, &delay) || delay < 0)
         return (eddy_delayed_call){0};
-    if (t->heap_len == t->heap_cap && !grow((void **)&t->heap, &t->heap_cap, sizeof *t->heap))
+    if (t->deferring && t->npending == t->cap_pending &&
+        !grow((void **)&t->pending, &t->cap_pending, sizeof *t->pending))
         return (eddy_delayed_call){0};
     uint32_t index = slot_acquire(t);
     if (index == NO_INDEX)
@@ -202,10 +236,13 @@ eddy_delayed_call eddy_call_later(eddy_reactor *r, double seconds, eddy_callback
     s->deadline = r->now + delay;
     s->fn = fn;
     s->arg = arg;
-    uint32_t i = t->heap_len++;
-    t->heap[i] = (eddy__heap_node){.key = s->deadline, .slot = index, .seq = t->next_seq++};
-    s->heap_index = i;
-    sift_up(t, i);
+    if (t->deferring) {
+        s->heap_index = PENDING_INDEX;
+        t->pending[t->npending++] = (eddy__pending_call){.slot = index, .gen = s->gen};
+    } else if (!heap_insert(t, index)) {
+        slot_release(t, index);
+        return (eddy_delayed_call){0};
+    }
     return (eddy_delayed_call){.id = ((uint64_t)s->gen << 32) | (index + 1)};
 }
 
@@ -220,15 +257,18 @@ int eddy_delayed_call_cancel(eddy_reactor *r, eddy_delayed_call dc)
     eddy__timer_slot *s = lookup(t, dc);
     if (!s)
         return EDDY_EINACTIVE;
-    heap_remove(t, s->heap_index);
+    if (s->heap_index != PENDING_INDEX) /* a pending one is skipped at flush by its generation */
+        heap_remove(t, s->heap_index);
     slot_release(t, (uint32_t)(s - t->slots));
     return 0;
 }
 
 static int move_deadline(eddy__timers *t, eddy__timer_slot *s, int64_t deadline)
 {
-    eddy__heap_node *n = &t->heap[s->heap_index];
     s->deadline = deadline;
+    if (s->heap_index == PENDING_INDEX)
+        return 0; /* enters the heap with its final deadline at flush */
+    eddy__heap_node *n = &t->heap[s->heap_index];
     if (deadline < n->key) { /* earlier: re-key now, or the poll would sleep too long */
         n->key = deadline;
         sift_up(t, s->heap_index);
@@ -269,5 +309,11 @@ int eddy_delayed_call_get_time(const eddy_reactor *r, eddy_delayed_call dc, doub
 
 size_t eddy_reactor_pending_calls(const eddy_reactor *r)
 {
-    return r->timers.heap_len;
+    const eddy__timers *t = &r->timers;
+    size_t n = t->heap_len;
+    for (uint32_t i = 0; i < t->npending; i++) {
+        const eddy__timer_slot *s = &t->slots[t->pending[i].slot];
+        n += s->gen == t->pending[i].gen && s->heap_index == PENDING_INDEX;
+    }
+    return n;
 }

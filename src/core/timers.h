@@ -3,6 +3,7 @@
 #ifndef EDDY_CORE_TIMERS_H
 #define EDDY_CORE_TIMERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,19 +25,34 @@ typedef struct eddy__heap_node {
     uint32_t seq; /* scheduling order, compared with wrap-around */
 } eddy__heap_node;
 
+/** A call scheduled while the reactor defers insertions (see eddy__timers_defer). */
+typedef struct eddy__pending_call {
+    uint32_t slot;
+    uint32_t gen; /* the slot's generation when scheduled: a cancelled-and-reused slot is skipped */
+} eddy__pending_call;
+
 typedef struct eddy__timers {
     eddy__timer_slot *slots;
     uint32_t nslots, cap_slots, free_head;
     eddy__heap_node *heap;
     uint32_t heap_len, heap_cap;
+    eddy__pending_call *pending; /* scheduled during the current iteration, not yet in the heap */
+    uint32_t npending, cap_pending;
     uint32_t next_seq;
-    int running; /* inside eddy__timers_run */
+    bool deferring; /* new calls go to `pending` until eddy__timers_flush */
+    int running;    /* inside eddy__timers_run */
 } eddy__timers;
 
 void eddy__timers_init(eddy__timers *t);
 void eddy__timers_free(eddy__timers *t);
-/** Run every call due at `now` that was scheduled before this pass began. Stops early when
- * `*stop` becomes non-zero. Returns the number run. */
+/** From now until eddy__timers_flush, new calls wait in a side list instead of the heap, so no
+ * call scheduled during an iteration (by a thread call, a signal handler, a trigger or a delayed
+ * call) can run in the same iteration, even with delay 0. Twisted's reactor does the same. */
+void eddy__timers_defer(eddy__timers *t);
+/** Move the waiting calls into the heap, in the order they were scheduled. */
+void eddy__timers_flush(eddy__timers *t);
+/** Run every call in the heap that is due at `*now`. Stops early when `*stop` becomes non-zero.
+ * Returns the number run. */
 size_t eddy__timers_run(eddy__timers *t, const int64_t *now, const volatile int *stop);
 /** Earliest heap key, or INT64_MAX when empty. */
 int64_t eddy__timers_next(const eddy__timers *t);

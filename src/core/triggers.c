@@ -27,6 +27,8 @@ void eddy__triggers_free(eddy_reactor *r)
     while (r->firings) {
         eddy__firing *f = r->firings;
         r->firings = f->next;
+        for (eddy_event_hold *h = f->hold_list; h; h = h->next)
+            h->firing = NULL; /* released later, they only free themselves */
         free(f->event);
         free(f);
     }
@@ -84,12 +86,15 @@ int eddy_reactor_remove_system_event_trigger(eddy_reactor *r, eddy_trigger_id id
 }
 
 /* Run the triggers of `event` in `phase` that exist now; ones added meanwhile wait for the next
- * firing, ones removed meanwhile are skipped. */
+ * firing, ones removed meanwhile are skipped. A phase always runs to its end, even when a trigger
+ * ends the loop: the reactor's own "during shutdown" trigger does, and the user's during and after
+ * shutdown triggers registered after it must still run (Twisted's crash-in-a-trigger does the
+ * same). */
 static void run_phase(eddy_reactor *r, const char *event, eddy_trigger_phase phase)
 {
     eddy_trigger_id last = r->next_trigger_id;
     r->firing_depth++;
-    for (size_t i = 0; i < r->ntriggers && !r->exit_loop; i++) {
+    for (size_t i = 0; i < r->ntriggers; i++) {
         eddy__trigger *t = &r->triggers[i];
         if (t->removed || t->phase != phase || t->id >= last || strcmp(t->event, event) != 0)
             continue;
@@ -146,6 +151,8 @@ eddy_event_hold *eddy_reactor_hold_system_event(eddy_reactor *r, const char *eve
             if (!h)
                 return NULL;
             h->firing = f;
+            h->next = f->hold_list;
+            f->hold_list = h;
             f->holds++;
             return h;
         }
@@ -157,8 +164,14 @@ void eddy_reactor_release_system_event(eddy_event_hold *h)
     if (!h)
         return;
     eddy__firing *f = h->firing;
+    if (f)
+        for (eddy_event_hold **p = &f->hold_list; *p; p = &(*p)->next)
+            if (*p == h) {
+                *p = h->next;
+                break;
+            }
     free(h);
-    if (--f->holds == 0 && !f->in_before) {
+    if (f && --f->holds == 0 && !f->in_before) {
         f->ready = true;
         /* wake the loop in case it is sleeping in poll */
         if (!atomic_exchange(&f->r->waker.pending, true))

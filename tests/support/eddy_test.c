@@ -135,7 +135,8 @@ static size_t count_list(eddy_reactor *r, bool writers, const eddy_descriptor *f
 {
     eddy_descriptor **list = NULL;
     size_t n = 0;
-    int rc = writers ? eddy_reactor_get_writers(r, &list, &n) : eddy_reactor_get_readers(r, &list, &n);
+    int rc =
+        writers ? eddy_reactor_get_writers(r, &list, &n) : eddy_reactor_get_readers(r, &list, &n);
     cr_assert_eq(rc, 0, "get_readers/get_writers: %s", eddy_strerror(rc));
     for (size_t i = 0; i < n && found; i++)
         if (list[i] == find)

@@ -49,7 +49,7 @@ struct test_desc {
     bool drain;                    /* do_read reads and drops what is available */
     void (*on_read)(test_desc *t); /* extra work in do_read, before it returns */
     void (*on_write)(test_desc *t);
-    void *user;                    /* free for the test */
+    void *user; /* free for the test */
 };
 /** Reset `t` to watch `fd` for reactor `r`: counters zero, results 0, drain on, no hooks. */
 void test_desc_init(test_desc *t, eddy_reactor *r, int fd);

@@ -1,0 +1,960 @@
+/* Readers and writers on real sockets, pipes and files. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <unistd.h>
+
+#include "eddy_test.h"
+
+TestSuite(descriptors, .timeout = 10);
+
+static void close_pair(int sv[2])
+{
+    close(sv[0]);
+    close(sv[1]);
+}
+
+static bool has_read(void *arg)
+{
+    return ((test_desc *)arg)->reads > 0;
+}
+
+static bool has_written(void *arg)
+{
+    return ((test_desc *)arg)->writes > 0;
+}
+
+static bool is_lost(void *arg)
+{
+    return ((test_desc *)arg)->lost > 0;
+}
+
+/* A read hook that behaves like a transport: 0 at EOF means a clean close, errors disconnect. */
+static void read_like_a_transport(test_desc *t)
+{
+    char buf[256];
+    ssize_t n = read(t->base.fd, buf, sizeof buf);
+    if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
+        t->read_result = 0;
+    else
+        t->read_result = n == 0 ? EDDY_ECONNDONE : -errno;
+}
+
+/* ---- basic readiness ------------------------------------------------------------------------ */
+
+Test(descriptors, reader_is_called_when_its_socket_becomes_readable)
+{
+    eddy_reactor *r = test_reactor_new();
+    int sv[2];
+    test_socketpair(sv);
+    test_desc d;
+    test_desc_init(&d, r, sv[0]);
+    cr_assert_eq(eddy_reactor_add_reader(r, &d.base), 0);
+    test_iterate_n(r, 3);
+    cr_assert_eq(d.reads, 0, "called before anything was written");
+    test_write_byte(sv[1]);
+    test_iterate_until_fn(r, has_read, &d, 20);
+    cr_assert_eq(d.lost, 0);
+    eddy_reactor_free(r);
+    close_pair(sv);
+}
+
+Test(descriptors, reader_is_called_when_its_pipe_becomes_readable)
+{
+    eddy_reactor *r = test_reactor_new();
+    int p[2];
+    test_pipe(p);
+    test_desc d;
+    test_desc_init(&d, r, p[0]);
+    cr_assert_eq(eddy_reactor_add_reader(r, &d.base), 0);
+    test_iterate_n(r, 2);
+    cr_assert_eq(d.reads, 0);
+    test_write_byte(p[1]);
+    test_iterate_until_fn(r, has_read, &d, 20);
+    eddy_reactor_free(r);
+    close_pair(p);
+}
+
+Test(descriptors, writer_is_called_while_its_pipe_is_writable)
+{
+    eddy_reactor *r = test_reactor_new();
+    int p[2];
+    test_pipe(p);
+    test_desc d;
+    test_desc_init(&d, r, p[1]);
+    cr_assert_eq(eddy_reactor_add_writer(r, &d.base), 0);
+    test_iterate_until_fn(r, has_written, &d, 20);
+    cr_assert_eq(d.reads, 0, "a writer's do_read is never called");
+    eddy_reactor_free(r);
+    close_pair(p);
+}
+
+Test(descriptors, writer_of_a_full_pipe_waits_until_it_drains)
+{
+    eddy_reactor *r = test_reactor_new();
+    int p[2];
+    test_pipe(p);
+    char block[4096] = {0};
+    while (write(p[1], block, sizeof block) > 0)
+        ;
+    cr_assert_eq(errno, EAGAIN);
+    test_desc d;
+    test_desc_init(&d, r, p[1]);
+    eddy_reactor_add_writer(r, &d.base);
+    test_iterate_n(r, 3);
+    cr_assert_eq(d.writes, 0, "called while the pipe was full");
+    while (read(p[0], block, sizeof block) > 0)
+        ;
+    test_iterate_until_fn(r, has_written, &d, 20);
+    eddy_reactor_free(r);
+    close_pair(p);
+}
+
+Test(descriptors, readers_are_level_triggered)
+{
+    eddy_reactor *r = test_reactor_new();
+    int sv[2];
+    test_socketpair(sv);
+    test_desc d;
+    test_desc_init(&d, r, sv[0]);
+    d.drain = false; /* leave the byte there */
+    eddy_reactor_add_reader(r, &d.base);
+    test_write_byte(sv[1]);
+    test_iterate_until_fn(r, has_read, &d, 20);
+    int before = d.reads;
+    test_iterate_n(r, 3);
+    cr_assert_eq(d.reads, before + 3, "called again on every iteration while data is waiting");
+    eddy_reactor_free(r);
+    close_pair(sv);
+}
+
+Test(descriptors, reader_sees_the_peer_close_as_a_clean_end)
+{
+    eddy_reactor *r = test_reactor_new();
+    int sv[2];
+    test_socketpair(sv);
+    test_desc d;
+    test_desc_init(&d, r, sv[0]);
+    d.drain = false;
+    d.on_read = read_like_a_transport;
+    eddy_reactor_add_reader(r, &d.base);
+    close(sv[1]);
+    test_iterate_until_fn(r, is_lost, &d, 20);
+    cr_assert_eq(d.lost, 1);
+    cr_assert_eq(d.lost_code, EDDY_ECONNDONE);
+    eddy_reactor_free(r);
+    close(sv[0]);
+}
+
+Test(descriptors, one_object_can_read_and_write)
+{
+    eddy_reactor *r = test_reactor_new();
+    int sv[2];
+    test_socketpair(sv);
+    test_desc d;
+    test_desc_init(&d, r, sv[0]);
+    cr_assert_eq(eddy_reactor_add_reader(r, &d.base), 0);
+    cr_assert_eq(eddy_reactor_add_writer(r, &d.base), 0);
+    test_write_byte(sv[1]);
+    test_iterate_until_fn(r, has_read, &d, 20);
+    test_iterate_until_fn(r, has_written, &d, 20);
+    eddy_reactor_free(r);
+    close_pair(sv);
+}
+
+Test(descriptors, different_objects_may_read_and_write_the_same_fd)
+{
+    eddy_reactor *r = test_reactor_new();
+    int sv[2];
+    test_socketpair(sv);
+    test_desc reader, writer;
+    test_desc_init(&reader, r, sv[0]);
+    test_desc_init(&writer, r, sv[0]);
+    cr_assert_eq(eddy_reactor_add_reader(r, &reader.base), 0);
+    cr_assert_eq(eddy_reactor_add_writer(r, &writer.base), 0);
+    test_write_byte(sv[1]);
+    test_iterate_until_fn(r, has_read, &reader, 20);
+    test_iterate_until_fn(r, has_written, &writer, 20);
+    cr_assert_eq(reader.writes, 0);
+    cr_assert_eq(writer.reads, 0);
+    eddy_reactor_free(r);
+    close_pair(sv);
+}
+
+/* ---- adding and removing -------------------------------------------------------------------- */
+
+Test(descriptors, adding_the_same_reader_twice_is_a_no_op)
+{
+    eddy_reactor *r = test_reactor_new();
+    int sv[2];
+    test_socketpair(sv);
+    test_desc d;
+    test_desc_init(&d, r, sv[0]);
+    cr_assert_eq(eddy_reactor_add_reader(r, &d.base), 0);
+    cr_assert_eq(eddy_reactor_add_reader(r, &d.base), 0);
+    cr_assert_eq(test_count_readers(r), 1);
+    eddy_reactor_remove_reader(r, &d.base);
+    cr_assert_eq(test_count_readers(r), 0, "one removal undoes both adds");
+    test_write_byte(sv[1]);
+    test_iterate_n(r, 3);
+    cr_assert_eq(d.reads, 0);
+    eddy_reactor_free(r);
+    close_pair(sv);
+}
+
+Test(descriptors, second_reader_on_the_same_fd_is_refused_with_eexist)
+{
+    eddy_reactor *r = test_reactor_new();
+    int sv[2];
+    test_socketpair(sv);
+    test_desc first, second;
+    test_desc_init(&first, r, sv[0]);
+    test_desc_init(&second, r, sv[0]);
+    cr_assert_eq(eddy_reactor_add_reader(r, &first.base), 0);
+    cr_assert_eq(eddy_reactor_add_reader(r, &second.base), -EEXIST);
+    cr_assert_eq(eddy_reactor_add_writer(r, &first.base), 0);
+    cr_assert_eq(eddy_reactor_add_writer(r, &second.base), -EEXIST);
+    test_write_byte(sv[1]);
+    test_iterate_until_fn(r, has_read, &first, 20);
+    cr_assert_eq(second.reads + second.writes, 0, "the refused object is never called");
+    eddy_reactor_free(r);
+    close_pair(sv);
+}
+
+Test(descriptors, invalid_descriptors_are_refused_with_einval)
+{
+    eddy_reactor *r = test_reactor_new();
+    static const eddy_descriptor_ops no_handlers = {0};
+    test_desc negative;
+    test_desc_init(&negative, r, -1);
+    eddy_descriptor bare = {.ops = &no_handlers, .fd = 0};
+    eddy_descriptor no_ops = {.ops = NULL, .fd = 0};
+    cr_assert_eq(eddy_reactor_add_reader(r, NULL), -EINVAL);
+    cr_assert_eq(eddy_reactor_add_writer(r, NULL), -EINVAL);
+    cr_assert_eq(eddy_reactor_add_reader(r, &negative.base), -EINVAL);
+    cr_assert_eq(eddy_reactor_add_reader(r, &bare), -EINVAL);
+    cr_assert_eq(eddy_reactor_add_writer(r, &bare), -EINVAL);
+    cr_assert_eq(eddy_reactor_add_reader(r, &no_ops), -EINVAL);
+    cr_assert_eq(test_count_readers(r) + test_count_writers(r), 0);
+    eddy_reactor_free(r);
+}
+
+Test(descriptors, removing_what_is_not_watched_is_not_an_error)
+{
+    eddy_reactor *r = test_reactor_new();
+    test_desc d;
+    test_desc_init(&d, r, 0);
+    cr_assert_eq(eddy_reactor_remove_reader(r, &d.base), 0);
+    cr_assert_eq(eddy_reactor_remove_writer(r, &d.base), 0);
+    cr_assert_eq(eddy_reactor_remove_reader(r, NULL), 0);
+    eddy_reactor_free(r);
+}
+
+Test(descriptors, removed_reader_is_not_called)
+{
+    eddy_reactor *r = test_reactor_new();
+    int sv[2];
+    test_socketpair(sv);
+    test_desc d;
+    test_desc_init(&d, r, sv[0]);
+    eddy_reactor_add_reader(r, &d.base);
+    test_iterate_n(r, 1); /* let the backend learn about it */
+    cr_assert_eq(eddy_reactor_remove_reader(r, &d.base), 0);
+    test_write_byte(sv[1]);
+    test_iterate_n(r, 3);
+    cr_assert_eq(d.reads, 0);
+    cr_assert_eq(d.lost, 0, "removal is not a disconnection");
+    eddy_reactor_free(r);
+    close_pair(sv);
+}
+
+Test(descriptors, removing_the_writer_role_keeps_the_reader_role)
+{
+    eddy_reactor *r = test_reactor_new();
+    int sv[2];
+    test_socketpair(sv);
+    test_desc d;
+    test_desc_init(&d, r, sv[0]);
+    eddy_reactor_add_reader(r, &d.base);
+    eddy_reactor_add_writer(r, &d.base);
+    test_iterate_until_fn(r, has_written, &d, 20);
+    eddy_reactor_remove_writer(r, &d.base);
+    int writes = d.writes;
+    test_write_byte(sv[1]);
+    test_iterate_until_fn(r, has_read, &d, 20);
+    test_iterate_n(r, 2);
+    cr_assert_eq(d.writes, writes);
+    cr_assert(test_is_reader(r, &d.base));
+    cr_assert_not(test_is_writer(r, &d.base));
+    eddy_reactor_free(r);
+    close_pair(sv);
+}
+
+Test(descriptors, descriptor_can_be_added_again_after_removal)
+{
+    eddy_reactor *r = test_reactor_new();
+    int sv[2];
+    test_socketpair(sv);
+    test_desc d;
+    test_desc_init(&d, r, sv[0]);
+    eddy_reactor_add_reader(r, &d.base);
+    test_iterate_n(r, 1);
+    eddy_reactor_remove_reader(r, &d.base);
+    test_iterate_n(r, 1);
+    cr_assert_eq(eddy_reactor_add_reader(r, &d.base), 0);
+    test_write_byte(sv[1]);
+    test_iterate_until_fn(r, has_read, &d, 20);
+    eddy_reactor_free(r);
+    close_pair(sv);
+}
+
+Test(descriptors, get_readers_and_get_writers_list_what_was_added)
+{
+    eddy_reactor *r = test_reactor_new();
+    int a[2], b[2];
+    test_socketpair(a);
+    test_socketpair(b);
+    test_desc r1, r2, w1;
+    test_desc_init(&r1, r, a[0]);
+    test_desc_init(&r2, r, b[0]);
+    test_desc_init(&w1, r, a[1]);
+    eddy_reactor_add_reader(r, &r1.base);
+    eddy_reactor_add_reader(r, &r2.base);
+    eddy_reactor_add_writer(r, &w1.base);
+    eddy_reactor_add_writer(r, &r1.base);
+    cr_assert_eq(test_count_readers(r), 2, "the waker is not listed");
+    cr_assert(test_is_reader(r, &r1.base));
+    cr_assert(test_is_reader(r, &r2.base));
+    cr_assert_eq(test_count_writers(r), 2);
+    cr_assert(test_is_writer(r, &w1.base));
+    cr_assert(test_is_writer(r, &r1.base));
+    eddy_reactor_remove_reader(r, &r2.base);
+    cr_assert_eq(test_count_readers(r), 1);
+    cr_assert_not(test_is_reader(r, &r2.base));
+    eddy_reactor_free(r);
+    close_pair(a);
+    close_pair(b);
+}
+
+static bool array_has(eddy_descriptor **list, size_t n, const eddy_descriptor *d)
+{
+    for (size_t i = 0; i < n; i++)
+        if (list[i] == d)
+            return true;
+    return false;
+}
+
+static void set_flag(void *arg)
+{
+    *(bool *)arg = true;
+}
+
+Test(descriptors, remove_all_returns_each_removed_object_once_and_keeps_the_waker)
+{
+    eddy_reactor *r = test_reactor_new();
+    int a[2], b[2];
+    test_socketpair(a);
+    test_socketpair(b);
+    test_desc both, reader, writer;
+    test_desc_init(&both, r, a[0]);
+    test_desc_init(&reader, r, b[0]);
+    test_desc_init(&writer, r, a[1]);
+    eddy_reactor_add_reader(r, &both.base);
+    eddy_reactor_add_writer(r, &both.base);
+    eddy_reactor_add_reader(r, &reader.base);
+    eddy_reactor_add_writer(r, &writer.base);
+    test_iterate_n(r, 1);
+    eddy_descriptor **removed = NULL;
+    size_t n = 0;
+    cr_assert_eq(eddy_reactor_remove_all(r, &removed, &n), 0);
+    cr_assert_eq(n, 3);
+    cr_assert(array_has(removed, n, &both.base));
+    cr_assert(array_has(removed, n, &reader.base));
+    cr_assert(array_has(removed, n, &writer.base));
+    free(removed);
+    cr_assert_eq(test_count_readers(r) + test_count_writers(r), 0);
+    int calls = both.reads + both.writes + reader.reads + writer.writes;
+    test_write_byte(a[1]);
+    test_write_byte(b[1]);
+    bool woke = false;
+    cr_assert_eq(eddy_call_from_thread(r, set_flag, &woke), 0);
+    test_iterate_until(r, &woke, 20);
+    test_iterate_n(r, 2);
+    cr_assert_eq(both.reads + both.writes + reader.reads + writer.writes, calls);
+    cr_assert_eq(both.lost + reader.lost + writer.lost, 0, "removal is not a disconnection");
+    eddy_reactor_free(r);
+    close_pair(a);
+    close_pair(b);
+}
+
+Test(descriptors, remove_all_of_nothing_returns_an_empty_list)
+{
+    eddy_reactor *r = test_reactor_new();
+    eddy_descriptor **removed = NULL;
+    size_t n = 99;
+    cr_assert_eq(eddy_reactor_remove_all(r, &removed, &n), 0);
+    cr_assert_eq(n, 0);
+    free(removed);
+    cr_assert_eq(eddy_reactor_remove_all(r, NULL, NULL), 0);
+    eddy_reactor_free(r);
+}
+
+/* ---- errors from handlers ------------------------------------------------------------------- */
+
+static void check_disconnected_once_with(int code, bool writer)
+{
+    eddy_reactor *r = test_reactor_new();
+    int sv[2];
+    test_socketpair(sv);
+    test_desc d;
+    test_desc_init(&d, r, sv[0]);
+    if (writer)
+        d.write_result = code;
+    else
+        d.read_result = code;
+    eddy_reactor_add_reader(r, &d.base);
+    eddy_reactor_add_writer(r, &d.base);
+    test_write_byte(sv[1]);
+    test_iterate_until_fn(r, is_lost, &d, 20);
+    int calls = d.reads + d.writes;
+    test_write_byte(sv[1]);
+    test_iterate_n(r, 3);
+    cr_assert_eq(d.lost, 1);
+    cr_assert_eq(d.lost_code, code);
+    cr_assert_eq(d.reads + d.writes, calls, "called after connection_lost");
+    cr_assert_not(test_is_reader(r, &d.base));
+    cr_assert_not(test_is_writer(r, &d.base));
+    eddy_reactor_free(r);
+    close_pair(sv);
+}
+
+Test(descriptors, read_error_disconnects_once_with_that_code)
+{
+    check_disconnected_once_with(-ECONNRESET, false);
+}
+
+Test(descriptors, write_error_disconnects_once_with_that_code)
+{
+    check_disconnected_once_with(-EPIPE, true);
+}
+
+Test(descriptors, connection_done_from_do_read_is_a_clean_close)
+{
+    check_disconnected_once_with(EDDY_ECONNDONE, false);
+}
+
+struct reason_seen {
+    bool done, lost;
+};
+
+static void keep_reason(eddy_descriptor *d, const eddy_failure *reason)
+{
+    test_desc *t = (test_desc *)d;
+    struct reason_seen *s = t->user;
+    t->lost++;
+    s->done = eddy_failure_is_connection_done(reason);
+    s->lost = eddy_failure_is_connection_lost(reason);
+}
+
+static int fail_read(eddy_descriptor *d)
+{
+    return ((test_desc *)d)->read_result;
+}
+
+Test(descriptors, connection_lost_reason_tells_clean_close_from_lost_connection)
+{
+    static const eddy_descriptor_ops ops = {.do_read = fail_read, .connection_lost = keep_reason};
+    int codes[] = {EDDY_ECONNDONE, EDDY_ECONNLOST, -ECONNRESET};
+    for (int i = 0; i < 3; i++) {
+        eddy_reactor *r = test_reactor_new();
+        int sv[2];
+        test_socketpair(sv);
+        struct reason_seen seen = {0};
+        test_desc d;
+        test_desc_init(&d, r, sv[0]);
+        d.base.ops = &ops;
+        d.read_result = codes[i];
+        d.user = &seen;
+        eddy_reactor_add_reader(r, &d.base);
+        test_write_byte(sv[1]);
+        test_iterate_until_fn(r, is_lost, &d, 20);
+        cr_assert_eq(seen.done, codes[i] == EDDY_ECONNDONE);
+        cr_assert_eq(seen.lost, codes[i] != EDDY_ECONNDONE);
+        eddy_reactor_free(r);
+        close_pair(sv);
+    }
+}
+
+/* An object on the heap that frees itself in connection_lost, as transports do. */
+struct self_freeing {
+    eddy_descriptor base;
+    int *lost;
+};
+
+static int self_freeing_read(eddy_descriptor *d)
+{
+    (void)d;
+    return -ECONNRESET;
+}
+
+static int self_freeing_write(eddy_descriptor *d)
+{
+    (void)d;
+    return 0;
+}
+
+static void self_freeing_lost(eddy_descriptor *d, const eddy_failure *reason)
+{
+    struct self_freeing *s = (struct self_freeing *)d;
+    (void)reason;
+    ++*s->lost;
+    free(s);
+}
+
+Test(descriptors, object_may_free_itself_in_connection_lost)
+{
+    /* Readable and writable in the same event: after the failed read frees the object, the
+     * reactor must not touch it again (ASan reports a use after free if it does). */
+    static const eddy_descriptor_ops ops = {.do_read = self_freeing_read,
+                                            .do_write = self_freeing_write,
+                                            .connection_lost = self_freeing_lost};
+    eddy_reactor *r = test_reactor_new();
+    int sv[2];
+    test_socketpair(sv);
+    int lost = 0;
+    struct self_freeing *s = malloc(sizeof *s);
+    cr_assert_not_null(s);
+    *s = (struct self_freeing){.base = {.ops = &ops, .fd = sv[0]}, .lost = &lost};
+    eddy_reactor_add_reader(r, &s->base);
+    eddy_reactor_add_writer(r, &s->base);
+    test_write_byte(sv[1]);
+    for (int i = 0; i < 20 && !lost; i++)
+        cr_assert_eq(eddy_reactor_iterate(r, 0.05), 0);
+    test_iterate_n(r, 2);
+    cr_assert_eq(lost, 1);
+    cr_assert_eq(test_count_readers(r) + test_count_writers(r), 0);
+    eddy_reactor_free(r);
+    close_pair(sv);
+}
+
+static void remove_self(test_desc *t)
+{
+    eddy_reactor_remove_reader(t->r, &t->base);
+    eddy_reactor_remove_writer(t->r, &t->base);
+}
+
+Test(descriptors, handler_may_remove_itself_inside_do_read)
+{
+    eddy_reactor *r = test_reactor_new();
+    int sv[2];
+    test_socketpair(sv);
+    test_desc d;
+    test_desc_init(&d, r, sv[0]);
+    d.drain = false;
+    d.on_read = remove_self;
+    eddy_reactor_add_reader(r, &d.base);
+    eddy_reactor_add_writer(r, &d.base);
+    test_write_byte(sv[1]);
+    test_iterate_until_fn(r, has_read, &d, 20);
+    int writes = d.writes;
+    test_iterate_n(r, 3);
+    cr_assert_eq(d.reads, 1, "called again after removing itself (the byte is still there)");
+    cr_assert_eq(d.writes, writes, "write handler called after removal in do_read");
+    cr_assert_eq(d.lost, 0);
+    eddy_reactor_free(r);
+    close_pair(sv);
+}
+
+static void remove_own_writer(test_desc *t)
+{
+    eddy_reactor_remove_writer(t->r, &t->base);
+}
+
+Test(descriptors, writer_removed_by_do_read_gets_no_write_event_from_the_same_batch)
+{
+    eddy_reactor *r = test_reactor_new();
+    int sv[2];
+    test_socketpair(sv);
+    test_desc d;
+    test_desc_init(&d, r, sv[0]);
+    d.on_read = remove_own_writer;
+    eddy_reactor_add_reader(r, &d.base);
+    eddy_reactor_add_writer(r, &d.base);
+    test_iterate_n(r, 1); /* writable: one write call, interest now in the kernel */
+    int writes = d.writes;
+    cr_assert_gt(writes, 0);
+    test_write_byte(sv[1]); /* next batch: readable and writable together */
+    test_iterate_until_fn(r, has_read, &d, 20);
+    cr_assert_eq(d.writes, writes);
+    eddy_reactor_free(r);
+    close_pair(sv);
+}
+
+/* ---- stale events --------------------------------------------------------------------------- */
+
+/* Two readers, both readable in the same batch. Whichever runs first does `act` to the other. */
+struct rival {
+    test_desc d;
+    struct rival *other;
+    struct stale_case *c;
+};
+
+struct stale_case {
+    eddy_reactor *r;
+    int first_reads_of_other; /* the other's reads when the first handler acted */
+    bool acted;
+    bool close_and_reuse;
+    int reused_fd;
+    int fresh_peer;
+    test_desc fresh; /* the reader that took over the reused fd number */
+};
+
+static void act_on_rival(test_desc *t)
+{
+    struct rival *me = (struct rival *)t;
+    struct stale_case *c = me->c;
+    if (c->acted)
+        return;
+    c->acted = true;
+    test_desc *victim = &me->other->d;
+    cr_assert_eq(eddy_reactor_remove_reader(c->r, &victim->base), 0);
+    if (!c->close_and_reuse)
+        return;
+    int old = victim->base.fd;
+    int sv[2];
+    test_socketpair(sv); /* made while `old` is still open, so it cannot take that number */
+    close(old);
+    cr_assert_eq(dup2(sv[0], old), old, "reuse the closed number");
+    close(sv[0]);
+    c->reused_fd = old;
+    c->fresh_peer = sv[1];
+    test_desc_init(&c->fresh, c->r, old);
+    cr_assert_eq(eddy_reactor_add_reader(c->r, &c->fresh.base), 0);
+}
+
+static void run_stale_case(bool close_and_reuse)
+{
+    eddy_reactor *r = test_reactor_new();
+    int a[2], b[2];
+    test_socketpair(a);
+    test_socketpair(b);
+    struct stale_case c = {.r = r, .close_and_reuse = close_and_reuse, .fresh_peer = -1};
+    struct rival ra, rb;
+    test_desc_init(&ra.d, r, a[0]);
+    test_desc_init(&rb.d, r, b[0]);
+    ra.other = &rb, rb.other = &ra;
+    ra.c = rb.c = &c;
+    ra.d.drain = rb.d.drain = false; /* both stay readable */
+    ra.d.on_read = rb.d.on_read = act_on_rival;
+    eddy_reactor_add_reader(r, &ra.d.base);
+    eddy_reactor_add_reader(r, &rb.d.base);
+    test_iterate_n(r, 1);
+    test_write_byte(a[1]);
+    test_write_byte(b[1]);
+    cr_assert_eq(eddy_reactor_iterate(r, 1), 0); /* both ready: one batch */
+    cr_assert(c.acted, "neither reader ran");
+    cr_assert_eq(ra.d.reads + rb.d.reads, 1, "the removed reader got the batch's event");
+    test_iterate_n(r, 3);
+    struct rival *first = ra.d.reads ? &ra : &rb;
+    cr_assert_eq(first->other->d.reads, 0, "a removed reader was called later");
+    if (close_and_reuse) {
+        cr_assert_eq(c.fresh.reads, 0, "the new reader of the reused fd got a stale event");
+        test_write_byte(c.fresh_peer);
+        test_iterate_until_fn(r, has_read, &c.fresh, 20);
+        close(c.fresh_peer);
+    }
+    eddy_reactor_free(r);
+    close_pair(a); /* in the reuse case one of a[0]/b[0] is the reused number */
+    close_pair(b);
+}
+
+Test(descriptors, reader_removed_by_another_handler_gets_no_event_from_the_same_batch)
+{
+    run_stale_case(false);
+}
+
+Test(descriptors, fd_closed_and_reused_by_another_handler_gets_no_stale_event)
+{
+    run_stale_case(true);
+}
+
+/* ---- what the backends cannot watch ---------------------------------------------------------- */
+
+Test(descriptors, regular_file_reader_is_always_ready)
+{
+    eddy_reactor *r = test_reactor_new();
+    FILE *f = tmpfile();
+    cr_assert_not_null(f);
+    fputs("contents", f);
+    fflush(f);
+    test_desc d;
+    test_desc_init(&d, r, fileno(f));
+    d.drain = false;
+    cr_assert_eq(eddy_reactor_add_reader(r, &d.base), 0);
+    /* With a file always ready, iterate must not block: 30 s would pass the suite's timeout. */
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(eddy_reactor_iterate(r, 30), 0);
+    cr_assert_geq(d.reads, 2);
+    cr_assert_eq(d.lost, 0, "a file is not a backend error");
+    eddy_reactor_remove_reader(r, &d.base);
+    int reads = d.reads;
+    test_iterate_n(r, 2);
+    cr_assert_eq(d.reads, reads);
+    eddy_reactor_free(r);
+    fclose(f);
+}
+
+Test(descriptors, regular_file_writer_is_always_ready)
+{
+    eddy_reactor *r = test_reactor_new();
+    FILE *f = tmpfile();
+    cr_assert_not_null(f);
+    test_desc d;
+    test_desc_init(&d, r, fileno(f));
+    cr_assert_eq(eddy_reactor_add_writer(r, &d.base), 0);
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(eddy_reactor_iterate(r, 30), 0);
+    cr_assert_geq(d.writes, 2);
+    cr_assert_eq(d.lost, 0);
+    eddy_reactor_free(r);
+    fclose(f);
+}
+
+Test(descriptors, fd_that_is_not_open_ends_in_connection_lost)
+{
+    eddy_reactor *r = test_reactor_new();
+    int sv[2];
+    test_socketpair(sv);
+    close_pair(sv); /* sv[0] is now a number nobody uses */
+    test_desc d;
+    test_desc_init(&d, r, sv[0]);
+    d.drain = false;
+    d.on_read = read_like_a_transport;
+    int rc = eddy_reactor_add_reader(r, &d.base);
+    cr_assert_eq(rc, 0, "the backend's refusal comes through connection_lost, not add_reader");
+    test_iterate_until_fn(r, is_lost, &d, 20);
+    cr_assert_eq(d.lost, 1);
+    cr_assert_eq(d.lost_code, -EBADF);
+    cr_assert_not(test_is_reader(r, &d.base));
+    eddy_reactor_free(r);
+}
+
+/* A socket moved to a descriptor number >= FD_SETSIZE, or -1 if the limit cannot be raised. */
+static int high_fd(int fd)
+{
+    int target = FD_SETSIZE + 100;
+    struct rlimit rl;
+    cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    if (rl.rlim_cur <= (rlim_t)target) {
+        if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max <= (rlim_t)target)
+            return -1;
+        rl.rlim_cur = (rlim_t)target + 1;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+            return -1;
+    }
+    cr_assert_eq(dup2(fd, target), target);
+    return target;
+}
+
+Test(descriptors, fd_above_fd_setsize_is_refused_by_select_and_watched_by_the_others)
+{
+    eddy_reactor *r = test_reactor_new();
+    int sv[2];
+    test_socketpair(sv);
+    int fd = high_fd(sv[0]);
+    if (fd < 0) {
+        eddy_reactor_free(r);
+        close_pair(sv);
+        cr_skip_test("cannot raise RLIMIT_NOFILE above FD_SETSIZE");
+    }
+    test_desc d;
+    test_desc_init(&d, r, fd);
+    bool is_select = strcmp(eddy_reactor_backend_name(r), "select") == 0;
+    int rc = eddy_reactor_add_reader(r, &d.base);
+    if (is_select) {
+        cr_assert_eq(rc, EDDY_EFDLIMIT);
+        cr_assert_eq(eddy_reactor_add_writer(r, &d.base), EDDY_EFDLIMIT);
+        cr_assert_eq(test_count_readers(r) + test_count_writers(r), 0);
+        /* the reactor still works for the fds it can watch */
+        test_desc low;
+        test_desc_init(&low, r, sv[0]);
+        cr_assert_eq(eddy_reactor_add_reader(r, &low.base), 0);
+        test_write_byte(sv[1]);
+        test_iterate_until_fn(r, has_read, &low, 20);
+        cr_assert_eq(d.reads + d.lost, 0);
+    } else {
+        cr_assert_eq(rc, 0);
+        test_write_byte(sv[1]);
+        test_iterate_until_fn(r, has_read, &d, 20);
+    }
+    eddy_reactor_free(r);
+    close(fd);
+    close_pair(sv);
+}
+
+/* ---- handlers that add descriptors ---------------------------------------------------------- */
+
+struct adder {
+    test_desc d;
+    test_desc *newcomer;
+};
+
+static void add_newcomer(test_desc *t)
+{
+    struct adder *a = (struct adder *)t;
+    cr_assert_eq(eddy_reactor_add_reader(t->r, &a->newcomer->base), 0);
+}
+
+Test(descriptors, reader_added_by_a_handler_is_watched)
+{
+    eddy_reactor *r = test_reactor_new();
+    int a[2], b[2];
+    test_socketpair(a);
+    test_socketpair(b);
+    test_desc newcomer;
+    test_desc_init(&newcomer, r, b[0]);
+    struct adder ad = {.newcomer = &newcomer};
+    test_desc_init(&ad.d, r, a[0]);
+    ad.d.on_read = add_newcomer;
+    eddy_reactor_add_reader(r, &ad.d.base);
+    test_write_byte(a[1]);
+    test_iterate_until_fn(r, has_read, &ad.d, 20);
+    test_write_byte(b[1]);
+    test_iterate_until_fn(r, has_read, &newcomer, 20);
+    eddy_reactor_free(r);
+    close_pair(a);
+    close_pair(b);
+}
+
+/* ---- more than one batch, and ending the batch early ---------------------------------------- */
+
+static void remove_everything(test_desc *t)
+{
+    eddy_descriptor **removed = NULL;
+    size_t n = 0;
+    cr_assert_eq(eddy_reactor_remove_all(t->r, &removed, &n), 0);
+    free(removed);
+}
+
+Test(descriptors, remove_all_from_a_handler_cancels_the_rest_of_the_batch)
+{
+    eddy_reactor *r = test_reactor_new();
+    int a[2], b[2];
+    test_socketpair(a);
+    test_socketpair(b);
+    test_desc da, db;
+    test_desc_init(&da, r, a[0]);
+    test_desc_init(&db, r, b[0]);
+    da.on_read = db.on_read = remove_everything;
+    eddy_reactor_add_reader(r, &da.base);
+    eddy_reactor_add_reader(r, &db.base);
+    test_iterate_n(r, 1);
+    test_write_byte(a[1]);
+    test_write_byte(b[1]);
+    cr_assert_eq(eddy_reactor_iterate(r, 1), 0);
+    test_iterate_n(r, 2);
+    cr_assert_eq(da.reads + db.reads, 1, "a reader removed by remove_all was still called");
+    eddy_reactor_free(r);
+    close_pair(a);
+    close_pair(b);
+}
+
+static void crash_in_read(test_desc *t)
+{
+    eddy_reactor_crash(t->r);
+}
+
+Test(descriptors, crash_in_a_read_handler_skips_the_rest_of_the_batch)
+{
+    eddy_reactor *r = test_reactor_new();
+    int a[2], b[2];
+    test_socketpair(a);
+    test_socketpair(b);
+    test_desc da, db;
+    test_desc_init(&da, r, a[0]);
+    test_desc_init(&db, r, b[0]);
+    da.drain = db.drain = false;
+    da.on_read = db.on_read = crash_in_read;
+    eddy_reactor_add_reader(r, &da.base);
+    eddy_reactor_add_reader(r, &db.base);
+    test_write_byte(a[1]);
+    test_write_byte(b[1]);
+    cr_assert_eq(eddy_reactor_run(r), 0);
+    cr_assert_eq(da.reads + db.reads, 1, "handlers ran after crash");
+    cr_assert_eq(da.lost + db.lost, 0, "crash disconnects nothing");
+    eddy_reactor_free(r);
+    close_pair(a);
+    close_pair(b);
+}
+
+Test(descriptors, descriptor_whose_fd_became_minus_one_is_disconnected_on_its_next_event)
+{
+    eddy_reactor *r = test_reactor_new();
+    int sv[2];
+    test_socketpair(sv);
+    test_desc d;
+    test_desc_init(&d, r, sv[0]);
+    eddy_reactor_add_reader(r, &d.base);
+    test_iterate_n(r, 1);
+    d.base.fd = -1; /* "already closed", while the reactor still watches the number */
+    test_write_byte(sv[1]);
+    test_iterate_until_fn(r, is_lost, &d, 20);
+    cr_assert_eq(d.reads, 0, "do_read was called with fd -1");
+    cr_assert_eq(d.lost, 1);
+    cr_assert_not(test_is_reader(r, &d.base));
+    test_iterate_n(r, 2);
+    cr_assert_eq(d.lost, 1);
+    eddy_reactor_free(r);
+    close_pair(sv);
+}
+
+static bool every_reader_called(void *arg)
+{
+    test_desc **all = arg;
+    for (size_t i = 0; all[i]; i++)
+        if (all[i]->reads == 0)
+            return false;
+    return true;
+}
+
+Test(descriptors, busy_descriptors_do_not_starve_the_others)
+{
+    /* More ready descriptors than one poll returns, none of them ever drained: each must still
+     * get its turn. select cannot watch that many, so it gets as many as FD_SETSIZE allows. */
+    eddy_reactor *r = test_reactor_new();
+    bool is_select = strcmp(eddy_reactor_backend_name(r), "select") == 0;
+    size_t n = is_select ? 450 : 1500;
+    struct rlimit rl;
+    cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    if (rl.rlim_cur < 2 * n + 64) {
+        rl.rlim_cur = 2 * n + 64;
+        if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < rl.rlim_cur) {
+            eddy_reactor_free(r);
+            cr_skip_test("RLIMIT_NOFILE too low");
+        }
+        cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+    }
+    int(*pairs)[2] = calloc(n, sizeof *pairs);
+    test_desc *descs = calloc(n, sizeof *descs);
+    test_desc **all = calloc(n + 1, sizeof *all);
+    cr_assert(pairs && descs && all);
+    for (size_t i = 0; i < n; i++) {
+        test_socketpair(pairs[i]);
+        test_desc_init(&descs[i], r, pairs[i][0]);
+        descs[i].drain = false;
+        all[i] = &descs[i];
+        cr_assert_eq(eddy_reactor_add_reader(r, &descs[i].base), 0);
+        test_write_byte(pairs[i][1]);
+    }
+    test_iterate_until_fn(r, every_reader_called, all, 10);
+    eddy_reactor_free(r);
+    for (size_t i = 0; i < n; i++)
+        close_pair(pairs[i]);
+    free(pairs);
+    free(descs);
+    free(all);
+}

@@ -1,0 +1,286 @@
+/* test_deferred_lock.c - DeferredLock, DeferredSemaphore and DeferredQueue. */
+#include "defer_helpers.h"
+
+TestSuite(deferred_lock, .timeout = 10);
+
+/* ---- lock --------------------------------------------------------------------------------- */
+
+Test(deferred_lock, acquiring_a_free_lock_fires_at_once_with_the_lock)
+{
+    eddy_deferred_lock *l = NULL;
+    cr_assert_eq(eddy_deferred_lock_new(&l), 0);
+    eddy_deferred *d = NULL;
+    cr_assert_eq(eddy_deferred_lock_acquire(l, &d), 0);
+    capture c = {0};
+    capture_add(d, &c);
+    cr_assert_eq(c.calls, 1);
+    cr_assert_eq(c.ptr, l);
+    cr_assert(eddy_deferred_lock_locked(l));
+    eddy_deferred_unref(d);
+    eddy_deferred_lock_free(l);
+}
+
+Test(deferred_lock, second_acquire_waits_for_the_release)
+{
+    eddy_deferred_lock *l = NULL;
+    eddy_deferred_lock_new(&l);
+    eddy_deferred *a = NULL, *b = NULL;
+    eddy_deferred_lock_acquire(l, &a);
+    eddy_deferred_lock_acquire(l, &b);
+    capture c = {0};
+    capture_add(b, &c);
+    cr_assert_eq(c.calls, 0);
+    cr_assert_eq(eddy_deferred_lock_release(l), 0);
+    cr_assert_eq(c.calls, 1);
+    cr_assert(eddy_deferred_lock_locked(l), "the lock passed straight to the waiter");
+    cr_assert_eq(eddy_deferred_lock_release(l), 0);
+    cr_assert_not(eddy_deferred_lock_locked(l));
+    eddy_deferred_unref(a);
+    eddy_deferred_unref(b);
+    eddy_deferred_lock_free(l);
+}
+
+Test(deferred_lock, releasing_an_unlocked_lock_is_einval)
+{
+    eddy_deferred_lock *l = NULL;
+    eddy_deferred_lock_new(&l);
+    cr_assert_eq(eddy_deferred_lock_release(l), -EINVAL);
+    eddy_deferred_lock_free(l);
+}
+
+Test(deferred_lock, cancelled_waiter_leaves_the_line)
+{
+    eddy_deferred_semaphore *s = NULL;
+    eddy_deferred_semaphore_new(1, &s);
+    eddy_deferred *a = NULL, *b = NULL, *c2 = NULL;
+    eddy_deferred_semaphore_acquire(s, &a);
+    eddy_deferred_semaphore_acquire(s, &b);
+    eddy_deferred_semaphore_acquire(s, &c2);
+    cr_assert_eq(eddy_deferred_semaphore_waiting(s), 2);
+    capture cb = {0}, cc = {0};
+    capture_add(b, &cb);
+    capture_add(c2, &cc);
+    eddy_deferred_cancel(b);
+    cr_assert_eq(cb.code, EDDY_ECANCELLED);
+    cr_assert_eq(eddy_deferred_semaphore_waiting(s), 1);
+    eddy_deferred_semaphore_release(s);
+    cr_assert_eq(cc.calls, 1);
+    cr_assert_not(cc.failed, "the token skipped the cancelled waiter");
+    eddy_deferred_unref(a);
+    eddy_deferred_unref(b);
+    eddy_deferred_unref(c2);
+    eddy_deferred_semaphore_free(s);
+}
+
+Test(deferred_lock, freeing_with_waiters_cancels_them)
+{
+    eddy_deferred_lock *l = NULL;
+    eddy_deferred_lock_new(&l);
+    eddy_deferred *a = NULL, *b = NULL;
+    eddy_deferred_lock_acquire(l, &a);
+    eddy_deferred_lock_acquire(l, &b);
+    capture c = {0};
+    capture_add(b, &c);
+    eddy_deferred_lock_free(l);
+    cr_assert_eq(c.code, EDDY_ECANCELLED);
+    eddy_deferred_unref(a);
+    eddy_deferred_unref(b);
+}
+
+typedef struct job {
+    eddy_deferred_lock *lock;
+    bool was_locked;
+    eddy_deferred *wait; /* returned as a wait when set */
+    int fail_code;       /* returned as a failure when set */
+} job;
+
+static eddy_result run_job(void *arg)
+{
+    job *j = arg;
+    j->was_locked = eddy_deferred_lock_locked(j->lock);
+    if (j->fail_code)
+        return eddy_result_error(j->fail_code, "job failed");
+    if (j->wait)
+        return eddy_result_wait(eddy_deferred_ref(j->wait));
+    return tracked_result(1);
+}
+
+Test(deferred_lock, run_holds_the_lock_while_the_function_runs_then_releases_it)
+{
+    job j = {0};
+    eddy_deferred_lock_new(&j.lock);
+    eddy_deferred *d = NULL;
+    cr_assert_eq(eddy_deferred_lock_run(j.lock, run_job, &j, &d), 0);
+    capture c = {0};
+    capture_add(d, &c);
+    cr_assert(j.was_locked);
+    cr_assert_eq(c.value, 1);
+    cr_assert_not(eddy_deferred_lock_locked(j.lock));
+    eddy_deferred_unref(d);
+    eddy_deferred_lock_free(j.lock);
+    cr_assert_eq(tracked_alive(), 0);
+}
+
+Test(deferred_lock, run_keeps_the_lock_until_the_functions_deferred_fires)
+{
+    job j = {.wait = new_deferred()};
+    eddy_deferred_lock_new(&j.lock);
+    eddy_deferred *d = NULL;
+    eddy_deferred_lock_run(j.lock, run_job, &j, &d);
+    capture c = {0};
+    capture_add(d, &c);
+    cr_assert(eddy_deferred_lock_locked(j.lock));
+    eddy_deferred_fire(j.wait, tracked_result(4));
+    cr_assert_not(eddy_deferred_lock_locked(j.lock));
+    cr_assert_eq(c.value, 4);
+    eddy_deferred_unref(j.wait);
+    eddy_deferred_unref(d);
+    eddy_deferred_lock_free(j.lock);
+}
+
+Test(deferred_lock, run_releases_the_lock_when_the_function_fails)
+{
+    job j = {.fail_code = -EIO};
+    eddy_deferred_lock_new(&j.lock);
+    eddy_deferred *d = NULL;
+    eddy_deferred_lock_run(j.lock, run_job, &j, &d);
+    capture c = {0};
+    capture_add(d, &c);
+    cr_assert_eq(c.code, -EIO);
+    cr_assert_not(eddy_deferred_lock_locked(j.lock));
+    eddy_deferred_unref(d);
+    eddy_deferred_lock_free(j.lock);
+}
+
+Test(deferred_lock, run_waits_its_turn_behind_a_holder)
+{
+    job j = {0};
+    eddy_deferred_lock_new(&j.lock);
+    eddy_deferred *holder = NULL, *d = NULL;
+    eddy_deferred_lock_acquire(j.lock, &holder);
+    eddy_deferred_lock_run(j.lock, run_job, &j, &d);
+    capture c = {0};
+    capture_add(d, &c);
+    cr_assert_eq(c.calls, 0);
+    eddy_deferred_lock_release(j.lock);
+    cr_assert_eq(c.value, 1);
+    eddy_deferred_unref(holder);
+    eddy_deferred_unref(d);
+    eddy_deferred_lock_free(j.lock);
+}
+
+/* ---- semaphore ---------------------------------------------------------------------------- */
+
+Test(deferred_lock, semaphore_lets_as_many_holders_as_it_has_tokens)
+{
+    eddy_deferred_semaphore *s = NULL;
+    cr_assert_eq(eddy_deferred_semaphore_new(2, &s), 0);
+    eddy_deferred *ds[3];
+    capture c[3] = {{0}};
+    for (int i = 0; i < 3; i++) {
+        eddy_deferred_semaphore_acquire(s, &ds[i]);
+        capture_add(ds[i], &c[i]);
+    }
+    cr_assert_eq(c[0].calls + c[1].calls + c[2].calls, 2);
+    cr_assert_eq(c[2].calls, 0);
+    cr_assert_eq(eddy_deferred_semaphore_tokens(s), 0);
+    eddy_deferred_semaphore_release(s);
+    cr_assert_eq(c[2].calls, 1);
+    eddy_deferred_semaphore_release(s);
+    eddy_deferred_semaphore_release(s);
+    cr_assert_eq(eddy_deferred_semaphore_tokens(s), 2);
+    cr_assert_eq(eddy_deferred_semaphore_release(s), -EINVAL);
+    for (int i = 0; i < 3; i++)
+        eddy_deferred_unref(ds[i]);
+    eddy_deferred_semaphore_free(s);
+}
+
+Test(deferred_lock, semaphore_without_tokens_is_rejected)
+{
+    eddy_deferred_semaphore *s = NULL;
+    cr_assert_eq(eddy_deferred_semaphore_new(0, &s), -EINVAL);
+    cr_assert_null(s);
+}
+
+/* ---- queue -------------------------------------------------------------------------------- */
+
+Test(deferred_lock, queue_get_before_put_fires_on_put)
+{
+    eddy_deferred_queue *q = NULL;
+    cr_assert_eq(eddy_deferred_queue_new(EDDY_QUEUE_UNLIMITED, EDDY_QUEUE_UNLIMITED, &q), 0);
+    eddy_deferred *d = NULL;
+    cr_assert_eq(eddy_deferred_queue_get(q, &d), 0);
+    capture c = {0};
+    capture_add(d, &c);
+    cr_assert_eq(eddy_deferred_queue_waiting(q), 1);
+    cr_assert_eq(eddy_deferred_queue_put(q, tracked_new(8), tracked_free), 0);
+    cr_assert_eq(c.value, 8);
+    cr_assert_eq(eddy_deferred_queue_pending(q), 0);
+    eddy_deferred_unref(d);
+    eddy_deferred_queue_free(q);
+    cr_assert_eq(tracked_alive(), 0);
+}
+
+Test(deferred_lock, queue_put_before_get_hands_values_out_in_order)
+{
+    eddy_deferred_queue *q = NULL;
+    eddy_deferred_queue_new(EDDY_QUEUE_UNLIMITED, EDDY_QUEUE_UNLIMITED, &q);
+    for (int i = 0; i < 20; i++)
+        eddy_deferred_queue_put(q, tracked_new(i), tracked_free);
+    cr_assert_eq(eddy_deferred_queue_pending(q), 20);
+    for (int i = 0; i < 20; i++) {
+        eddy_deferred *d = NULL;
+        eddy_deferred_queue_get(q, &d);
+        capture c = {0};
+        capture_add(d, &c);
+        cr_assert_eq(c.value, i);
+        eddy_deferred_unref(d);
+    }
+    eddy_deferred_queue_free(q);
+    cr_assert_eq(tracked_alive(), 0);
+}
+
+Test(deferred_lock, queue_put_beyond_size_fails_with_enospc_and_frees_the_value)
+{
+    eddy_deferred_queue *q = NULL;
+    eddy_deferred_queue_new(1, EDDY_QUEUE_UNLIMITED, &q);
+    cr_assert_eq(eddy_deferred_queue_put(q, tracked_new(1), tracked_free), 0);
+    cr_assert_eq(eddy_deferred_queue_put(q, tracked_new(2), tracked_free), -ENOSPC);
+    cr_assert_eq(tracked_alive(), 1);
+    eddy_deferred_queue_free(q);
+    cr_assert_eq(tracked_alive(), 0, "freeing the queue frees what it holds");
+}
+
+Test(deferred_lock, queue_get_beyond_backlog_fails_with_ebusy)
+{
+    eddy_deferred_queue *q = NULL;
+    eddy_deferred_queue_new(EDDY_QUEUE_UNLIMITED, 1, &q);
+    eddy_deferred *a = NULL, *b = NULL;
+    cr_assert_eq(eddy_deferred_queue_get(q, &a), 0);
+    cr_assert_eq(eddy_deferred_queue_get(q, &b), -EBUSY);
+    cr_assert_null(b);
+    capture c = {0};
+    capture_add(a, &c);
+    eddy_deferred_queue_free(q);
+    cr_assert_eq(c.code, EDDY_ECANCELLED, "freeing the queue cancels waiting gets");
+    eddy_deferred_unref(a);
+}
+
+Test(deferred_lock, cancelled_get_leaves_the_queue)
+{
+    eddy_deferred_queue *q = NULL;
+    eddy_deferred_queue_new(EDDY_QUEUE_UNLIMITED, EDDY_QUEUE_UNLIMITED, &q);
+    eddy_deferred *a = NULL, *b = NULL;
+    eddy_deferred_queue_get(q, &a);
+    eddy_deferred_queue_get(q, &b);
+    eddy_deferred_add_errback(a, capture_fn, &(capture){0});
+    eddy_deferred_cancel(a);
+    cr_assert_eq(eddy_deferred_queue_waiting(q), 1);
+    capture c = {0};
+    capture_add(b, &c);
+    eddy_deferred_queue_put(q, tracked_new(3), tracked_free);
+    cr_assert_eq(c.value, 3);
+    eddy_deferred_unref(a);
+    eddy_deferred_unref(b);
+    eddy_deferred_queue_free(q);
+}

@@ -17,11 +17,15 @@ extern "C" {
 #endif
 
 /** Make a transport that reads `read_fd` and writes `write_fd` (either may be -1; they may be the
- * same fd, e.g. a tty) and connect `protocol` to it (connection_made is called before this
- * returns). Both fds are made non-blocking and are owned (closed) by the transport from now on.
- * EOF on read_fd is eof_received; loss of write_fd (EPIPE) ends the connection.
+ * same fd, e.g. a tty or a socket) and connect `protocol` to it (connection_made is called before
+ * this returns). On success both fds are owned (closed) by the transport; they are made
+ * non-blocking, and a descriptor that was blocking is made blocking again before it is closed
+ * (O_NONBLOCK is shared with every process holding the same open file, e.g. a terminal). On error
+ * the caller still owns them. EOF on read_fd is eof_received; loss of write_fd (EPIPE) ends the
+ * connection; lose_write_connection closes write_fd (or shuts down a socket's writing side).
+ * Regular files work too: they are always ready. One socket for both sides gets MSG_NOSIGNAL.
  * On success *out (may be NULL) is the transport, valid until connection_lost returns.
- * Errors: -EINVAL (both -1), -ENOMEM, fcntl's errno. */
+ * Errors: -EINVAL (both -1, or no protocol), -ENOMEM, fcntl's errno. */
 int eddy_fdio_connect(eddy_reactor *r, int read_fd, int write_fd, eddy_protocol *protocol,
                       eddy_transport **out);
 

@@ -5,7 +5,8 @@
  * (TCP, a Unix socket, a pipe, TLS, a test transport):
  *   connection_made(transport)  once, first
  *   data_received(data, len)    any number of times, arbitrary chunking; `data` is borrowed for
- *                               the call (copy what you keep)
+ *                               the call only (it points into a read buffer the reactor shares
+ *                               between its connections): copy what you keep
  *   eof_received()              the peer closed its writing side (optional, see below)
  *   connection_lost(reason)     once, last; reason is EDDY_ECONNDONE for a clean close, anything
  *                               else for a lost connection (the failure says why)
@@ -43,13 +44,16 @@ typedef struct eddy_protocol_ops {
      * cleanly (Twisted's default for protocols that are not IHalfCloseableProtocol). */
     bool (*eof_received)(eddy_protocol *p);
     void (*connection_lost)(eddy_protocol *p, const eddy_failure *reason);
-    /** Optional: our writing side was closed by lose_write_connection (after the buffer drained). */
+    /** Optional: our writing side was closed by lose_write_connection (after the buffer drained).
+     */
     void (*write_connection_lost)(eddy_protocol *p);
 } eddy_protocol_ops;
 
 struct eddy_protocol {
     const eddy_protocol_ops *ops;
-    eddy_transport *transport; /**< set before connection_made; NULL after connection_lost */
+    eddy_transport *transport; /**< set before connection_made; NULL from connection_lost on (the
+                                    transport passed to connection_made stays valid until
+                                    connection_lost returns) */
     eddy_factory *factory;     /**< the factory that built it, if any */
 };
 
@@ -61,7 +65,9 @@ void eddy_protocol_make_connection(eddy_protocol *p, eddy_transport *t);
 /** A factory's handlers. build_protocol is required; the rest are optional. */
 typedef struct eddy_factory_ops {
     /** Make the protocol for a new connection from/to `peer`. Return NULL to refuse: the
-     * connection is closed at once. The factory (or the protocol) owns what it returns. */
+     * connection is closed at once (a client connector reports client_connection_failed with
+     * EDDY_ECANCELLED). The factory (or the protocol) owns what it returns. If the protocol's
+     * `factory` is NULL it is set to `f`. */
     eddy_protocol *(*build_protocol)(eddy_factory *f, const eddy_address *peer);
     void (*start_factory)(eddy_factory *f);
     void (*stop_factory)(eddy_factory *f);

@@ -2,7 +2,9 @@
  * adopting sockets that are already open (IReactorSocket, used for socket activation).
  *
  * Ownership: ports and connectors belong to the caller, who frees them with eddy_port_free /
- * eddy_connector_free (freeing stops them). Connections (transports) belong to the library.
+ * eddy_connector_free (freeing stops them), before freeing the reactor; either may be freed from
+ * inside one of its own callbacks. Connections (transports) belong to the library: freeing the
+ * reactor frees those still open, without calling their protocols.
  * IPv4 and IPv6 both work; host names need the resolver (a later issue): an IP literal works. */
 #ifndef EDDY_TCP_H
 #define EDDY_TCP_H
@@ -33,13 +35,16 @@ typedef struct eddy_tcp_listen_options {
  * `factory` for each accepted connection. SO_REUSEADDR is always set; accepted sockets are
  * non-blocking and close-on-exec. Running out of descriptors (EMFILE/ENFILE) pauses accepting
  * with back-off instead of spinning; the port keeps listening. `options` may be NULL.
- * Errors: -EADDRINUSE, -EACCES, -EINVAL (bad interface), -ENOMEM, other socket/bind/listen errnos. */
+ * Errors: -EADDRINUSE, -EACCES, -EINVAL (bad interface), -ENOMEM, other socket/bind/listen errnos.
+ */
 int eddy_listen_tcp(eddy_reactor *r, int port, eddy_factory *factory,
                     const eddy_tcp_listen_options *options, eddy_port **out);
 
-/** Stop accepting and close the listening socket. Returns a Deferred (owned by the caller) that
- * fires with no result once the port is closed, or NULL if out of memory (the port is closed
- * anyway). Connections already accepted are not touched. Calling it twice is allowed. */
+/** Stop accepting and close the listening socket (a Unix socket file and pid lock it made are
+ * removed); the factory is stopped if this was its last user. Returns a Deferred (owned by the
+ * caller) that fires with no result once the port is closed - already fired, as the close is
+ * synchronous - or NULL if out of memory (the port is closed anyway). Connections already
+ * accepted are not touched. Calling it twice is allowed. */
 eddy_deferred *eddy_port_stop_listening(eddy_port *p);
 /** The address the port is bound to (the real port number when 0 was asked for). */
 int eddy_port_get_host(const eddy_port *p, eddy_address *out);
@@ -52,8 +57,8 @@ void eddy_port_free(eddy_port *p);
 
 /** Client options; zero-initialise for Twisted's defaults. */
 typedef struct eddy_tcp_connect_options {
-    double timeout;                    /**< seconds; 0 means 30; negative means none */
-    const eddy_address *bind_address;  /**< local address to bind first, or NULL */
+    double timeout;                   /**< seconds; 0 means 30; negative means none */
+    const eddy_address *bind_address; /**< local address to bind first, or NULL */
 } eddy_tcp_connect_options;
 
 /** Connect to `host` (an IP literal for now) and `port`; the factory's build_protocol makes the
@@ -65,7 +70,8 @@ typedef struct eddy_tcp_connect_options {
 int eddy_connect_tcp(eddy_reactor *r, const char *host, int port, eddy_factory *factory,
                      const eddy_tcp_connect_options *options, eddy_connector **out);
 
-/** Abandon a connection attempt in progress: client_connection_failed(EDDY_ECANCELLED). */
+/** Abandon a connection attempt in progress: client_connection_failed(EDDY_ECANCELLED), from
+ * inside this call. Nothing happens if it is not connecting. */
 void eddy_connector_stop_connecting(eddy_connector *c);
 /** Close the current connection if connected, else stop connecting. */
 void eddy_connector_disconnect(eddy_connector *c);
@@ -83,9 +89,10 @@ void eddy_connector_free(eddy_connector *c);
  * port. eddy dups it: the caller still owns and closes `fd`. Errors: -EINVAL (not a listening
  * stream socket), -ENOMEM, dup's errno. */
 int eddy_adopt_stream_port(eddy_reactor *r, int fd, eddy_factory *factory, eddy_port **out);
-/** Adopt a connected stream socket `fd` as a new connection built by `factory`. eddy takes `fd`
- * over (it will close it). Errors: -EINVAL (not a connected stream socket), -ENOMEM, or
- * EDDY_ECANCELLED if build_protocol refused it (fd closed). */
+/** Adopt a connected stream socket `fd` as a new connection built by `factory` (made
+ * non-blocking and close-on-exec). On success, or EDDY_ECANCELLED (build_protocol refused it),
+ * eddy has taken `fd` over and closes it; on the other errors the caller still owns it.
+ * Errors: -EINVAL (not a connected stream socket), -ENOMEM, fcntl's errno, EDDY_ECANCELLED. */
 int eddy_adopt_stream_connection(eddy_reactor *r, int fd, eddy_factory *factory);
 
 #ifdef __cplusplus

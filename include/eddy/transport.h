@@ -63,25 +63,36 @@ struct eddy_transport {
 
 /** Default water marks: a push producer is paused above 64 KiB queued, resumed below 16 KiB. */
 #define EDDY_TRANSPORT_HIGH_WATER (64u * 1024u)
-#define EDDY_TRANSPORT_LOW_WATER (16u * 1024u)
+#define EDDY_TRANSPORT_LOW_WATER  (16u * 1024u)
 
-/** Queue `len` bytes (copied if they cannot be written at once). Errors: -ENOTCONN after
- * lose_connection/abort or once the connection is lost (the bytes are dropped), -ENOMEM. */
+/** Write `len` bytes: straight to the kernel when nothing is queued, and what it does not take is
+ * copied into the queue. Errors (the bytes are dropped): -ENOTCONN after abort_connection,
+ * lose_write_connection or once the connection is being lost, and after lose_connection unless a
+ * producer is registered (it may finish its output: the close waits for it); -ENOMEM; or the
+ * error the kernel gave (-EPIPE, -ECONNRESET...), which also ends the connection:
+ * connection_lost follows from the loop with that reason. */
 int eddy_transport_write(eddy_transport *t, const void *data, size_t len);
 /** Write several buffers in order, gathered with writev where possible (clamped to IOV_MAX).
- * Same errors as write. */
+ * Same errors as write, and -EINVAL for a negative count. */
 int eddy_transport_write_sequence(eddy_transport *t, const struct iovec *iov, int iovcnt);
-/** Write `data` and take ownership of it: no copy is made; `free_fn(data)` is called once the
- * bytes are written or dropped (also on error). */
+/** Write `data` and take ownership of it: no copy is made; `free_fn(data)` is called exactly once,
+ * when the bytes are written or dropped (also on error, and at once if the kernel takes them all).
+ * `free_fn` may be NULL for data that needs no freeing (it must then stay unchanged until written).
+ * Same errors as write. */
 int eddy_transport_write_owned(eddy_transport *t, void *data, size_t len, eddy_free_fn free_fn);
-/** Close cleanly after everything queued is written (and after a registered producer is
- * unregistered). connection_lost(EDDY_ECONNDONE) follows. Idempotent. */
+/** Close cleanly after everything queued is written: reading stops now; a registered pull
+ * producer is asked for more until it unregisters, a paused push producer is resumed once, then
+ * the connection closes and connection_lost(EDDY_ECONNDONE) follows, always from the loop (never
+ * inside this call). Idempotent. */
 int eddy_transport_lose_connection(eddy_transport *t);
 /** Close now, dropping queued data (TCP: an RST via SO_LINGER 0). connection_lost follows
  * (EDDY_EABORTED) from the loop, not inside this call. Idempotent. */
 int eddy_transport_abort_connection(eddy_transport *t);
-/** Half-close: shut down our writing side once the queue has drained; reading goes on and the
- * protocol's write_connection_lost is called. Errors: -EOPNOTSUPP where there is no half-close. */
+/** Half-close: shut down our writing side once the queue has drained (a socket: shutdown(SHUT_WR);
+ * a separate write descriptor: it is closed); reading goes on and the protocol's
+ * write_connection_lost is called from the loop. When the peer's EOF has also come, the
+ * connection ends with EDDY_ECONNDONE. Writes are refused from this call on. Idempotent.
+ * Errors: -EOPNOTSUPP where there is no half-close (a tty), -ENOTCONN with no write side. */
 int eddy_transport_lose_write_connection(eddy_transport *t);
 /** The remote / local address. Errors: -EOPNOTSUPP, -ENOTCONN. */
 int eddy_transport_get_peer(const eddy_transport *t, eddy_address *out);
@@ -94,15 +105,21 @@ void eddy_transport_pause_producing(eddy_transport *t);
 void eddy_transport_resume_producing(eddy_transport *t);
 /** Stop for good: the connection is closed. */
 void eddy_transport_stop_producing(eddy_transport *t);
-/** Register the producer that feeds this transport (one at a time). Errors: -EBUSY if one is
- * registered, -ENOTCONN if the transport is closed (the producer's stop_producing is called). */
+/** Register the producer that feeds this transport (one at a time). A pull producer
+ * (streaming == false) is asked for its first chunk from inside this call. The producer's
+ * stop_producing is called when the connection ends (unless unregistered before). A transport
+ * may register its own as_producer: it then stops reading while its own output is above the high
+ * water mark (an echo that a peer cannot make buffer without bound).
+ * Errors: -EBUSY if one is registered, -ENOTCONN if the transport is closed or its writing side
+ * is (the producer's stop_producing is called). */
 int eddy_transport_register_producer(eddy_transport *t, eddy_producer *p, bool streaming);
 void eddy_transport_unregister_producer(eddy_transport *t);
 /** Bytes queued and not yet written. */
 size_t eddy_transport_buffered(const eddy_transport *t);
 /** Change the water marks (low < high). */
 void eddy_transport_set_water_marks(eddy_transport *t, size_t low, size_t high);
-/** A short name for log messages, e.g. "tcp 127.0.0.1:5000<-127.0.0.1:41234". */
+/** A short name for log messages, e.g. "tcp 127.0.0.1:5000<-127.0.0.1:41234"; made on first use
+ * and valid as long as the transport. */
 const char *eddy_transport_log_prefix(const eddy_transport *t);
 
 /** TCP_NODELAY and SO_KEEPALIVE on the transport's socket. Errors: -EOPNOTSUPP (not a TCP

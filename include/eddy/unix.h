@@ -17,21 +17,28 @@ extern "C" {
 typedef struct eddy_unix_listen_options {
     int backlog;   /**< 0 means 50 */
     int mode;      /**< permissions of the socket file; 0 means 0666 */
-    bool want_pid; /**< keep a "PATH.lock" pid file; refuse (-EADDRINUSE) if a live process holds
-                        it, remove a stale socket file left by a dead one */
+    bool want_pid; /**< keep a "PATH.lock" pid lock (a symlink whose target is our pid, as
+                        Twisted's); refuse (-EADDRINUSE) if a live process holds it, replace a
+                        stale one and remove the socket file its dead holder left. Ignored for
+                        abstract names */
 } eddy_unix_listen_options;
 
-/** Listen on the Unix socket `path`. `options` may be NULL. Errors: -EADDRINUSE, -ENAMETOOLONG,
- * -EACCES, -ENOMEM, other socket/bind/listen errnos. */
+/** Listen on the Unix socket `path`. `options` may be NULL. Stopping the port removes the socket
+ * file (and the lock) it made. Errors: -EADDRINUSE (also when the file exists: remove a stale
+ * socket yourself or use want_pid), -ENAMETOOLONG, -EINVAL (empty path), -EACCES, -ENOMEM, other
+ * socket/bind/listen errnos. */
 int eddy_listen_unix(eddy_reactor *r, const char *path, eddy_factory *factory,
                      const eddy_unix_listen_options *options, eddy_port **out);
 
 typedef struct eddy_unix_connect_options {
     double timeout; /**< seconds; 0 means 30; negative means none */
-    bool check_pid; /**< fail (-ECONNREFUSED) unless "PATH.lock" names a live process */
+    bool check_pid; /**< fail unless "PATH.lock" names a live process: the factory's
+                         client_connection_failed gets -ECONNREFUSED (from the loop) */
 } eddy_unix_connect_options;
 
-/** Connect to the Unix socket `path`; the factory is used as with eddy_connect_tcp. */
+/** Connect to the Unix socket `path`; the factory is used as with eddy_connect_tcp (a missing
+ * path reaches client_connection_failed as -ENOENT). Errors: -ENAMETOOLONG, -EINVAL, -ENOMEM,
+ * socket()'s errno. */
 int eddy_connect_unix(eddy_reactor *r, const char *path, eddy_factory *factory,
                       const eddy_unix_connect_options *options, eddy_connector **out);
 

@@ -67,37 +67,26 @@ static int sys_pipe2(int fds[2], int flags)
 #endif
 }
 
-static const eddy_syscalls defaults = {
-    .read = read,
-    .write = write,
-    .readv = readv,
-    .writev = writev,
-    .recv = recv,
-    .send = send,
-    .recvfrom = recvfrom,
-    .sendto = sendto,
-    .recvmsg = recvmsg,
-    .sendmsg = sendmsg,
-    .accept4 = sys_accept4,
-    .connect = connect,
-    .socket = socket,
-    .socketpair = socketpair,
-    .bind = bind,
-    .listen = listen,
-    .shutdown = shutdown,
-    .close = close,
-    .pipe2 = sys_pipe2,
-    .getsockopt = getsockopt,
-    .setsockopt = setsockopt,
-    .poll = poll,
-    .select = select,
 #ifdef __linux__
-    .epoll_wait = epoll_wait,
-    .epoll_ctl = epoll_ctl,
+#define LINUX_SYSCALLS .epoll_wait = epoll_wait, .epoll_ctl = epoll_ctl,
+#else
+#define LINUX_SYSCALLS
 #endif
-};
 
-eddy_syscalls eddy__sys = defaults;
+/* The libc defaults, spelled once: clang wants a constant expression for both tables. */
+#define DEFAULT_SYSCALLS                                                                           \
+    {                                                                                              \
+        .read = read, .write = write, .readv = readv, .writev = writev, .recv = recv,              \
+        .send = send, .recvfrom = recvfrom, .sendto = sendto, .recvmsg = recvmsg,                  \
+        .sendmsg = sendmsg, .accept4 = sys_accept4, .connect = connect, .socket = socket,          \
+        .socketpair = socketpair, .bind = bind, .listen = listen, .shutdown = shutdown,            \
+        .close = close, .pipe2 = sys_pipe2, .getsockopt = getsockopt, .setsockopt = setsockopt,    \
+        .poll = poll, .select = select, LINUX_SYSCALLS                                             \
+    }
+
+static const eddy_syscalls defaults = DEFAULT_SYSCALLS;
+
+eddy_syscalls eddy__sys = DEFAULT_SYSCALLS;
 
 const eddy_syscalls *eddy_syscalls_get(void)
 {

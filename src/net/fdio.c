@@ -1,0 +1,139 @@
+/* fdio.c - stream transports over plain descriptors (pipes, ttys, character devices, files) and
+ * over the process's own standard input and output.
+ *
+ * The read and the write side may be two descriptors (a pair of pipes): the write side then has
+ * a descriptor of its own, watched for writability, and half-closing closes it. When they are one
+ * descriptor (a tty, a socket) it works like a socket stream. Either side may be missing.
+ *
+ * O_NONBLOCK belongs to the open file description, which a descriptor may share with other
+ * processes (stdin inherited from a shell, say): the transport turns it on, and turns it off again
+ * before closing a descriptor on which it had to turn it on, so the shell is not left with a
+ * non-blocking terminal. */
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "base/syscalls.h"
+#include "eddy/fdio.h"
+#include "net/stream.h"
+
+typedef struct fdio_stream {
+    eddy__stream s;        /* first */
+    eddy_descriptor wdesc; /* the write side, when it is not the read side's descriptor */
+    int restore_fds[2];    /* descriptors on which we turned O_NONBLOCK on (-1: none) */
+} fdio_stream;
+
+#define FDIO_OF_WDESC(d) ((fdio_stream *)((char *)(d)-offsetof(fdio_stream, wdesc)))
+
+static void fdio_closing(eddy__stream *s, int fd)
+{
+    fdio_stream *f = (fdio_stream *)s;
+    for (int i = 0; i < 2; i++)
+        if (f->restore_fds[i] == fd) {
+            eddy__set_nonblocking(fd, 0);
+            f->restore_fds[i] = -1;
+        }
+}
+
+static const eddy__stream_kind kind_pipe = {
+    .name = "pipe",
+    .addr_kind = EDDY_ADDRESS_PIPE,
+    .closing = fdio_closing,
+};
+
+static int wdesc_do_write(eddy_descriptor *d)
+{
+    return eddy__stream_do_write(&FDIO_OF_WDESC(d)->s);
+}
+
+static void wdesc_lost(eddy_descriptor *d, const eddy_failure *why)
+{
+    eddy__stream_descriptor_lost(&FDIO_OF_WDESC(d)->s, d, why);
+}
+
+static const char *wdesc_prefix(const eddy_descriptor *d)
+{
+    return eddy__stream_log_prefix(&FDIO_OF_WDESC(d)->s.base);
+}
+
+static const eddy_descriptor_ops wdesc_ops = {
+    .do_write = wdesc_do_write,
+    .connection_lost = wdesc_lost,
+    .log_prefix = wdesc_prefix,
+};
+
+/* Turn O_NONBLOCK on; *changed says whether it was off. */
+static int make_nonblocking(int fd, bool *changed)
+{
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0)
+        return -errno;
+    *changed = !(flags & O_NONBLOCK);
+    return *changed && fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ? -errno : 0;
+}
+
+static bool is_socket(int fd)
+{
+    struct stat st;
+    return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+int eddy_fdio_connect(eddy_reactor *r, int read_fd, int write_fd, eddy_protocol *protocol,
+                      eddy_transport **out)
+{
+    if ((read_fd < 0 && write_fd < 0) || !protocol)
+        return -EINVAL;
+    int fds[2] = {read_fd, write_fd == read_fd ? -1 : write_fd};
+    bool changed[2] = {false, false};
+    int rc = 0;
+    for (int i = 0; i < 2 && rc == 0; i++)
+        if (fds[i] >= 0)
+            rc = make_nonblocking(fds[i], &changed[i]);
+    int main_fd = read_fd >= 0 ? read_fd : write_fd;
+    eddy__stream *s = NULL;
+    if (rc == 0)
+        rc = eddy__stream_new(r, main_fd, &kind_pipe, sizeof(fdio_stream), &s);
+    if (rc < 0) {
+        for (int i = 0; i < 2; i++)
+            if (changed[i])
+                eddy__set_nonblocking(fds[i], 0);
+        return rc;
+    }
+    fdio_stream *f = (fdio_stream *)s;
+    for (int i = 0; i < 2; i++)
+        f->restore_fds[i] = changed[i] ? fds[i] : -1;
+    /* One socket for both sides: send with MSG_NOSIGNAL and half-close with shutdown. */
+    s->sock = (read_fd < 0 || write_fd < 0 || read_fd == write_fd) && is_socket(main_fd);
+    /* A missing side counts as already closed: EOF on the other one then ends the connection. */
+    if (read_fd < 0)
+        s->read_closed = true;
+    if (write_fd < 0) {
+        s->wdesc = NULL;
+        s->write_closed = true;
+    } else if (read_fd >= 0 && write_fd != read_fd) {
+        f->wdesc = (eddy_descriptor){.ops = &wdesc_ops, .fd = write_fd};
+        s->wdesc = &f->wdesc;
+    }
+    if (out)
+        *out = &s->base;
+    eddy__stream_begin(s, protocol);
+    return 0;
+}
+
+int eddy_stdio_connect(eddy_reactor *r, eddy_protocol *protocol, eddy_transport **out)
+{
+    int in = fcntl(0, F_DUPFD_CLOEXEC, 0);
+    if (in < 0)
+        return -errno;
+    int outfd = fcntl(1, F_DUPFD_CLOEXEC, 0);
+    if (outfd < 0) {
+        int rc = -errno;
+        eddy__close(in);
+        return rc;
+    }
+    int rc = eddy_fdio_connect(r, in, outfd, protocol, out);
+    if (rc < 0) {
+        eddy__close(in);
+        eddy__close(outfd);
+    }
+    return rc;
+}

@@ -1,0 +1,309 @@
+/* The eddy command, run as a real process: plugins, options, errors, logging and graceful stop.
+ * Runs once per backend (--reactor is set from EDDY_REACTOR). Waits are bounded reads with
+ * timeouts on pipes and sockets, never sleeps. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "eddy_test.h"
+
+#ifndef EDDY_CLI_PATH
+#error "EDDY_CLI_PATH must name the eddy binary"
+#endif
+
+TestSuite(runner, .timeout = 60);
+
+typedef struct proc {
+    pid_t pid;
+    int err;          /* its stdout and stderr, read end */
+    char log[16384];  /* everything read from them so far */
+    size_t loglen;
+} proc;
+
+/* Start `eddy ARGS... --reactor $EDDY_REACTOR` with stdout and stderr to one pipe. */
+static void start(proc *p, const char *const *args)
+{
+    const char *argv[32];
+    int n = 0;
+    argv[n++] = EDDY_CLI_PATH;
+    for (; *args; args++)
+        argv[n++] = *args;
+    const char *backend = getenv("EDDY_REACTOR");
+    bool has_reactor = false;
+    for (int i = 1; i < n; i++)
+        has_reactor |= strcmp(argv[i], "--reactor") == 0;
+    if (backend && *backend && n > 1 && argv[1][0] != '-' && !has_reactor) {
+        argv[n++] = "--reactor";
+        argv[n++] = backend;
+    }
+    argv[n] = NULL;
+    int fds[2];
+    cr_assert_eq(pipe(fds), 0);
+    memset(p, 0, sizeof *p);
+    p->pid = fork();
+    cr_assert_geq(p->pid, 0);
+    if (p->pid == 0) {
+        dup2(fds[1], 2);
+        dup2(fds[1], 1);
+        close(fds[0]);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    p->err = fds[0];
+}
+
+/* Read stderr until `needle` appears (true) or EOF/10 s (false). */
+static bool wait_for(proc *p, const char *needle)
+{
+    for (int i = 0; i < 100; i++) {
+        p->log[p->loglen] = '\0';
+        if (strstr(p->log, needle))
+            return true;
+        struct pollfd pfd = {.fd = p->err, .events = POLLIN};
+        if (poll(&pfd, 1, 100) <= 0)
+            continue;
+        ssize_t n = read(p->err, p->log + p->loglen, sizeof p->log - 1 - p->loglen);
+        if (n <= 0)
+            break;
+        p->loglen += (size_t)n;
+    }
+    p->log[p->loglen] = '\0';
+    return strstr(p->log, needle) != NULL;
+}
+
+/* Wait for exit (at most 10 s), collecting the rest of stderr. Returns the exit status or -1. */
+static int finish(proc *p)
+{
+    while (wait_for(p, "\x01never\x01"))
+        ;
+    int status = -1;
+    for (int i = 0; i < 100; i++) {
+        if (waitpid(p->pid, &status, WNOHANG) == p->pid)
+            break;
+        poll(NULL, 0, 100);
+        status = -1;
+    }
+    if (status == -1) {
+        kill(p->pid, SIGKILL);
+        waitpid(p->pid, &status, 0);
+        return -1;
+    }
+    close(p->err);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* The port from a "listening on 127.0.0.1:PORT" log line. */
+static int listening_port(proc *p)
+{
+    cr_assert(wait_for(p, "listening on 127.0.0.1:"), "no listening line in: %s", p->log);
+    const char *at = strstr(p->log, "listening on 127.0.0.1:");
+    return atoi(at + strlen("listening on 127.0.0.1:"));
+}
+
+static int connect_to(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    struct timeval tv = {.tv_sec = 10};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return fd;
+}
+
+static size_t read_n(int fd, char *buf, size_t want)
+{
+    size_t got = 0;
+    while (got < want) {
+        ssize_t n = recv(fd, buf + got, want - got, 0);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    return got;
+}
+
+Test(runner, version_prints_the_version_and_exits_0)
+{
+    proc p;
+    start(&p, (const char *[]){"--version", NULL});
+    cr_assert_eq(finish(&p), 0);
+    cr_assert_not_null(strstr(p.log, "eddy " EDDY_VERSION), "output: %s", p.log);
+}
+
+Test(runner, help_lists_every_plugin)
+{
+    proc p;
+    start(&p, (const char *[]){"--help", NULL});
+    cr_assert_eq(finish(&p), 0);
+    const char *plugins[] = {"echo", "discard", "chargen", "daytime", "qotd", "time",
+                             "portforward", "lines"};
+    for (size_t i = 0; i < sizeof plugins / sizeof plugins[0]; i++)
+        cr_assert_not_null(strstr(p.log, plugins[i]), "%s missing from: %s", plugins[i], p.log);
+}
+
+Test(runner, unknown_plugin_is_one_line_on_stderr_and_exit_2)
+{
+    proc p;
+    start(&p, (const char *[]){"nosuchplugin", NULL});
+    cr_assert_eq(finish(&p), 2);
+    cr_assert_eq(count_lines(p.log), 1, "stderr: %s", p.log);
+    cr_assert_not_null(strstr(p.log, "unknown plugin 'nosuchplugin'"));
+}
+
+Test(runner, unknown_option_is_one_line_on_stderr_and_exit_2)
+{
+    proc p;
+    start(&p, (const char *[]){"echo", "--frobnicate", NULL});
+    cr_assert_eq(finish(&p), 2);
+    cr_assert_eq(count_lines(p.log), 1, "stderr: %s", p.log);
+    cr_assert_not_null(strstr(p.log, "--frobnicate"));
+}
+
+Test(runner, bad_endpoint_is_one_line_on_stderr_and_exit_2)
+{
+    proc p;
+    start(&p, (const char *[]){"echo", "--listen", "tcp:notaport", NULL});
+    cr_assert_eq(finish(&p), 2);
+    cr_assert_eq(count_lines(p.log), 1, "stderr: %s", p.log);
+    cr_assert_not_null(strstr(p.log, "tcp:notaport"));
+}
+
+Test(runner, unknown_reactor_is_one_line_on_stderr_and_exit_2)
+{
+    proc p;
+    start(&p, (const char *[]){"echo", "--reactor", "nosuchbackend", "--listen",
+                               "tcp:0:interface=127.0.0.1", NULL});
+    cr_assert_eq(finish(&p), 2);
+    cr_assert_eq(count_lines(p.log), 1, "stderr: %s", p.log);
+}
+
+Test(runner, port_in_use_is_one_line_on_stderr_and_exit_1)
+{
+    int busy = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert_eq(bind(busy, (struct sockaddr *)&sa, sizeof sa), 0);
+    cr_assert_eq(listen(busy, 1), 0);
+    socklen_t len = sizeof sa;
+    getsockname(busy, (struct sockaddr *)&sa, &len);
+    char desc[64];
+    snprintf(desc, sizeof desc, "tcp:%d:interface=127.0.0.1", ntohs(sa.sin_port));
+    proc p;
+    start(&p, (const char *[]){"echo", "--listen", desc, NULL});
+    cr_assert_eq(finish(&p), 1);
+    cr_assert_eq(count_lines(p.log), 1, "stderr: %s", p.log);
+    cr_assert_not_null(strstr(p.log, "cannot listen"), "stderr: %s", p.log);
+    close(busy);
+}
+
+Test(runner, echo_serves_then_stops_on_sigterm_with_status_0)
+{
+    proc p;
+    start(&p, (const char *[]){"echo", "--listen", "tcp:0:interface=127.0.0.1", NULL});
+    int fd = connect_to(listening_port(&p));
+    char buf[6];
+    cr_assert_eq(send(fd, "hello\n", 6, 0), 6);
+    cr_assert_eq(read_n(fd, buf, 6), 6);
+    cr_assert_eq(memcmp(buf, "hello\n", 6), 0);
+    close(fd);
+    kill(p.pid, SIGTERM);
+    cr_assert_eq(finish(&p), 0, "stderr: %s", p.log);
+}
+
+Test(runner, sigint_closes_connections_still_open_after_the_shutdown_timeout)
+{
+    proc p;
+    start(&p, (const char *[]){"echo", "--listen", "tcp:0:interface=127.0.0.1",
+                               "--shutdown-timeout", "0.2", NULL});
+    int fd = connect_to(listening_port(&p));
+    char c;
+    cr_assert_eq(send(fd, "x", 1, 0), 1);
+    cr_assert_eq(recv(fd, &c, 1, 0), 1, "the echo proves the server holds the connection");
+    kill(p.pid, SIGINT);
+    cr_assert_eq(recv(fd, &c, 1, 0), 0, "the server closes the idle connection");
+    cr_assert_eq(finish(&p), 0, "stderr: %s", p.log);
+    cr_assert_not_null(strstr(p.log, "still open"), "it says it closed it: %s", p.log);
+    close(fd);
+}
+
+Test(runner, json_log_format_writes_twisted_json_records)
+{
+    proc p;
+    start(&p, (const char *[]){"echo", "--listen", "tcp:0:interface=127.0.0.1", "--log-format",
+                               "json", NULL});
+    cr_assert(wait_for(&p, "\x1e{"), "no record separator in: %s", p.log);
+    cr_assert(wait_for(&p, "\"log_namespace\""), "stderr: %s", p.log);
+    kill(p.pid, SIGTERM);
+    cr_assert_eq(finish(&p), 0);
+}
+
+Test(runner, portforward_forwards_to_its_destination)
+{
+    proc echo, pf;
+    start(&echo, (const char *[]){"echo", "--listen", "tcp:0:interface=127.0.0.1", NULL});
+    char dest[64];
+    snprintf(dest, sizeof dest, "tcp:127.0.0.1:%d", listening_port(&echo));
+    start(&pf, (const char *[]){"portforward", "--dest", dest, "--listen",
+                                "tcp:0:interface=127.0.0.1", NULL});
+    int fd = connect_to(listening_port(&pf));
+    char buf[5];
+    cr_assert_eq(send(fd, "ping!", 5, 0), 5);
+    cr_assert_eq(read_n(fd, buf, 5), 5);
+    cr_assert_eq(memcmp(buf, "ping!", 5), 0);
+    close(fd);
+    kill(pf.pid, SIGTERM);
+    kill(echo.pid, SIGTERM);
+    cr_assert_eq(finish(&pf), 0, "stderr: %s", pf.log);
+    cr_assert_eq(finish(&echo), 0, "stderr: %s", echo.log);
+}
+
+Test(runner, portforward_without_dest_is_a_usage_error)
+{
+    proc p;
+    start(&p, (const char *[]){"portforward", "--listen", "tcp:0:interface=127.0.0.1", NULL});
+    cr_assert_eq(finish(&p), 2);
+    cr_assert_eq(count_lines(p.log), 1, "stderr: %s", p.log);
+}
+
+Test(runner, lines_sends_each_line_to_the_other_clients)
+{
+    proc p;
+    start(&p, (const char *[]){"lines", "--listen", "tcp:0:interface=127.0.0.1", NULL});
+    int port = listening_port(&p);
+    int a = connect_to(port), b = connect_to(port);
+    char buf[256];
+    /* each gets a welcome line; a also hears that b joined */
+    cr_assert_gt(recv(b, buf, sizeof buf, 0), 0);
+    cr_assert_eq(send(a, "hi there\r\n", 10, 0), 10);
+    size_t got = 0;
+    buf[0] = '\0';
+    while (!strstr(buf, "hi there\r\n") && got < sizeof buf - 1) {
+        ssize_t n = recv(b, buf + got, sizeof buf - 1 - got, 0);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+        buf[got] = '\0';
+    }
+    cr_assert_not_null(strstr(buf, "> hi there\r\n"), "b got: %s", buf);
+    close(a);
+    close(b);
+    kill(p.pid, SIGTERM);
+    cr_assert_eq(finish(&p), 0, "stderr: %s", p.log);
+}

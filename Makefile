@@ -30,15 +30,16 @@ tsan: deps
 	    -DEDDY_WERROR=ON -DEDDY_BUILD_TESTS=ON -DEDDY_TESTS_ONLY_LABEL=threads >/dev/null
 	@cmake --build $(BUILD)/tsan -j $(JOBS)
 
-# The main job: until the runner exists, the reader/writer demo (stdin -> file).
+# The main job: until the web server exists, the echo service under the eddy runner.
 run: release
-	@echo "eddy: stdin_to_file copies standard input to stdin_to_file.out and prints the time"
-	@echo "eddy: every 4 s, six times (backend: $${EDDY_REACTOR:-best available}). Type lines; Ctrl-D ends input."
-	$(BUILD)/release/examples/stdin_to_file stdin_to_file.out
+	@echo "eddy: starting 'eddy echo --listen tcp:8000'. Talk to it from another terminal:"
+	@echo "eddy:     socat - TCP:127.0.0.1:8000    (or: nc 127.0.0.1 8000)"
+	@echo "eddy: every line you type comes back. Ctrl-C stops the server cleanly."
+	$(BUILD)/release/cli/eddy echo --listen tcp:8000
 
 test: debug tsan release
 	@cd $(BUILD)/tsan && ctest --output-on-failure -j $(JOBS) -L threads
-	@cd $(BUILD)/release && ctest --output-on-failure -L install
+	@cd $(BUILD)/release && ctest --output-on-failure -L 'install|soak'
 	@cd $(BUILD)/debug && ctest --output-on-failure -j $(JOBS)
 
 bench: release

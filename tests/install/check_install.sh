@@ -13,6 +13,9 @@ pcdir=$(dirname "$(find "$prefix" -name eddy.pc | head -1)")
 so=$(find "$prefix" -name 'libeddy.so.*' | head -1)
 objdump -p "$so" | grep -q 'SONAME *libeddy.so.0' || { echo "FAIL: SONAME is not libeddy.so.0"; exit 1; }
 find "$prefix" -name libeddy.a | grep -q . || { echo "FAIL: static library not installed"; exit 1; }
+[ -x "$prefix/bin/eddy" ] || { echo "FAIL: the eddy command is not installed"; exit 1; }
+"$prefix/bin/eddy" --version | grep -q '^eddy ' || { echo "FAIL: eddy --version"; exit 1; }
+find "$prefix" -name eddy.1 | grep -q . || { echo "FAIL: the eddy(1) man page is not installed"; exit 1; }
 
 # 1. pkg-config, shared library
 export PKG_CONFIG_PATH=$pcdir

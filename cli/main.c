@@ -16,8 +16,9 @@
 static const struct {
     const char *name, *metavar, *help;
 } common_options[] = {
-    {"listen", "ENDPOINT", "where to listen, e.g. tcp:8000, tcp:port=8000:interface=::1, "
-                           "unix:/run/x.sock (repeatable; default: the plugin's)"},
+    {"listen", "ENDPOINT",
+     "where to listen, e.g. tcp:8000, tcp:port=8000:interface=::1, "
+     "unix:/run/x.sock (repeatable; default: the plugin's)"},
     {"reactor", "NAME", "the reactor backend: select, poll, epoll, kqueue (default: the best)"},
     {"log-format", "FORMAT", "text (default) or json (Twisted's JSON lines)"},
     {"log-file", "PATH", "append the log to PATH (default: standard error)"},
@@ -28,18 +29,17 @@ static const struct {
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: eddy PLUGIN [options]   (eddy PLUGIN --help for its options)\n\n"
-                 "eddy %s runs ready servers. Plugins:\n",
+    fprintf(out,
+            "usage: eddy PLUGIN [options]   (eddy PLUGIN --help for its options)\n\n"
+            "eddy %s runs ready servers. Plugins:\n",
             eddy_version());
     for (const eddy_cli_plugin *const *p = eddy_cli_plugins; *p; p++)
         fprintf(out, "  %-12s %s\n", (*p)->name, (*p)->summary);
     fprintf(out, "\nOptions every plugin takes:\n");
     for (size_t i = 0; i < sizeof common_options / sizeof common_options[0]; i++)
         fprintf(out, "  --%s%s%-*s %s\n", common_options[i].name,
-                common_options[i].metavar ? " " : "",
-                (int)(26 - strlen(common_options[i].name)),
-                common_options[i].metavar ? common_options[i].metavar : "",
-                common_options[i].help);
+                common_options[i].metavar ? " " : "", (int)(26 - strlen(common_options[i].name)),
+                common_options[i].metavar ? common_options[i].metavar : "", common_options[i].help);
     fprintf(out, "\nOther options: --help, --version. See eddy(1).\n");
 }
 
@@ -50,8 +50,8 @@ static void plugin_usage(const eddy_cli_plugin *p)
     if (p->options[0].name) {
         printf("\nOptions of %s:\n", p->name);
         for (const eddy_cli_option *o = p->options; o->name; o++)
-            printf("  --%s%s%-*s %s\n", o->name, o->metavar ? " " : "",
-                   (int)(26 - strlen(o->name)), o->metavar ? o->metavar : "", o->help);
+            printf("  --%s%s%-*s %s\n", o->name, o->metavar ? " " : "", (int)(26 - strlen(o->name)),
+                   o->metavar ? o->metavar : "", o->help);
     }
     printf("\nCommon options: --listen, --reactor, --log-format, --log-file, --log-level, "
            "--shutdown-timeout (see eddy --help).\n");
@@ -152,8 +152,8 @@ int main(int argc, char **argv)
             while (o->name && strcmp(o->name, name) != 0)
                 o++;
             if (!o->name) {
-                fprintf(stderr, "eddy: %s: unknown option '--%s' (eddy %s --help)\n",
-                        plugin->name, name, plugin->name);
+                fprintf(stderr, "eddy: %s: unknown option '--%s' (eddy %s --help)\n", plugin->name,
+                        name, plugin->name);
                 status = 2;
                 break;
             }

@@ -25,11 +25,11 @@ typedef struct eddy_cli_error {
 
 typedef struct eddy_cli_plugin {
     const char *name;
-    const char *summary;        /**< one line for `eddy --help` */
-    const char *description;    /**< a paragraph for `eddy NAME --help` */
-    const char *default_listen; /**< used when no --listen is given */
+    const char *summary;            /**< one line for `eddy --help` */
+    const char *description;        /**< a paragraph for `eddy NAME --help` */
+    const char *default_listen;     /**< used when no --listen is given */
     const eddy_cli_option *options; /**< terminated by an entry with a NULL name */
-    size_t state_size;          /**< bytes of zeroed state the runner allocates for it */
+    size_t state_size;              /**< bytes of zeroed state the runner allocates for it */
     /** Take one of its options (value is NULL for a flag). Return 0, or -1 with err filled. */
     int (*set_option)(void *state, const char *name, const char *value, eddy_cli_error *err);
     /** Options are all set: check them, make the factory. Return 0, or -1 with err filled. */

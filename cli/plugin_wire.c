@@ -1,4 +1,5 @@
-/* plugin_wire.c - the small RFC services as plugins: echo, discard, chargen, daytime, qotd, time. */
+/* plugin_wire.c - the small RFC services as plugins: echo, discard, chargen, daytime, qotd, time.
+ */
 #include "eddy/protocols/wire.h"
 #include "plugin.h"
 
@@ -12,15 +13,15 @@ static size_t wire_live(const void *state)
     return ((const wire_state *)state)->factory.live;
 }
 
-#define WIRE_START(kind)                                                                          \
-    static int kind##_start(void *state, eddy_reactor *r, eddy_factory **factory,                 \
-                            eddy_cli_error *err)                                                  \
-    {                                                                                             \
-        (void)r, (void)err;                                                                       \
-        wire_state *s = state;                                                                    \
-        eddy_##kind##_factory_init(&s->factory);                                                  \
-        *factory = &s->factory.base;                                                              \
-        return 0;                                                                                 \
+#define WIRE_START(kind)                                                                           \
+    static int kind##_start(void *state, eddy_reactor *r, eddy_factory **factory,                  \
+                            eddy_cli_error *err)                                                   \
+    {                                                                                              \
+        (void)r, (void)err;                                                                        \
+        wire_state *s = state;                                                                     \
+        eddy_##kind##_factory_init(&s->factory);                                                   \
+        *factory = &s->factory.base;                                                               \
+        return 0;                                                                                  \
     }
 
 WIRE_START(echo)
@@ -58,17 +59,17 @@ static const eddy_cli_option qotd_options[] = {
     {NULL, NULL, NULL},
 };
 
-#define WIRE_PLUGIN(kind, port, sum, desc)                                                        \
-    const eddy_cli_plugin eddy_cli_plugin_##kind = {                                              \
-        .name = #kind,                                                                            \
-        .summary = sum,                                                                           \
-        .description = desc,                                                                      \
-        .default_listen = "tcp:" #port,                                                           \
-        .options = no_plugin_options,                                                             \
-        .state_size = sizeof(wire_state),                                                         \
-        .set_option = no_options,                                                                 \
-        .start = kind##_start,                                                                    \
-        .live = wire_live,                                                                        \
+#define WIRE_PLUGIN(kind, port, sum, desc)                                                         \
+    const eddy_cli_plugin eddy_cli_plugin_##kind = {                                               \
+        .name = #kind,                                                                             \
+        .summary = sum,                                                                            \
+        .description = desc,                                                                       \
+        .default_listen = "tcp:" #port,                                                            \
+        .options = no_plugin_options,                                                              \
+        .state_size = sizeof(wire_state),                                                          \
+        .set_option = no_options,                                                                  \
+        .start = kind##_start,                                                                     \
+        .live = wire_live,                                                                         \
     };
 
 WIRE_PLUGIN(echo, 8000, "echo service (RFC 862): sends back what it receives",

@@ -4,8 +4,8 @@
 
 #include "plugin.h"
 
-extern const eddy_cli_plugin eddy_cli_plugin_echo, eddy_cli_plugin_discard,
-    eddy_cli_plugin_chargen, eddy_cli_plugin_daytime, eddy_cli_plugin_qotd, eddy_cli_plugin_time,
+extern const eddy_cli_plugin eddy_cli_plugin_echo, eddy_cli_plugin_discard, eddy_cli_plugin_chargen,
+    eddy_cli_plugin_daytime, eddy_cli_plugin_qotd, eddy_cli_plugin_time,
     eddy_cli_plugin_portforward, eddy_cli_plugin_lines;
 
 const eddy_cli_plugin *const eddy_cli_plugins[] = {

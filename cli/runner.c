@@ -119,8 +119,9 @@ static int setup_logging(const eddy_cli_config *c)
 {
     eddy_log_level level = EDDY_LOG_INFO;
     if (c->log_level && eddy_log_level_parse(c->log_level, &level) < 0) {
-        fprintf(stderr, "eddy: --log-level: unknown level '%s' (debug, info, warn, error, "
-                        "critical)\n",
+        fprintf(stderr,
+                "eddy: --log-level: unknown level '%s' (debug, info, warn, error, "
+                "critical)\n",
                 c->log_level);
         return 2;
     }
@@ -138,7 +139,8 @@ static int setup_logging(const eddy_cli_config *c)
         return 1;
     }
     eddy_log_set_level(NULL, level);
-    int rc = json ? eddy_log_add_json_file(fp, level, NULL) : eddy_log_add_text_file(fp, level, NULL);
+    int rc =
+        json ? eddy_log_add_json_file(fp, level, NULL) : eddy_log_add_text_file(fp, level, NULL);
     return rc < 0 ? 1 : 0;
 }
 

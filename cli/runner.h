@@ -9,11 +9,11 @@
 typedef struct eddy_cli_config {
     const char *listen[EDDY_CLI_MAX_LISTEN]; /**< server endpoint descriptions */
     int nlisten;
-    const char *reactor;       /**< backend name, or NULL */
-    const char *log_format;    /**< "text" (default) or "json" */
-    const char *log_file;      /**< NULL: stderr */
-    const char *log_level;     /**< default "info" */
-    double shutdown_timeout;   /**< seconds connections get to finish at shutdown */
+    const char *reactor;     /**< backend name, or NULL */
+    const char *log_format;  /**< "text" (default) or "json" */
+    const char *log_file;    /**< NULL: stderr */
+    const char *log_level;   /**< default "info" */
+    double shutdown_timeout; /**< seconds connections get to finish at shutdown */
 } eddy_cli_config;
 
 /** Run `plugin` with `state` (zeroed, options already set) until SIGINT/SIGTERM. Returns the

@@ -26,13 +26,13 @@ typedef struct copier {
     eddy_descriptor out; /* appends to the file */
     char *queue;         /* bytes read but not yet written */
     size_t queued, cap;
-    bool reading;        /* `in` is registered */
+    bool reading; /* `in` is registered */
     bool input_done;
     int ticks;
     long long copied;
 } copier;
 
-#define CONTAINER(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define CONTAINER(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 static int in_do_read(eddy_descriptor *d)
 {

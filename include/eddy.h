@@ -4,6 +4,7 @@
 
 #include "eddy/address.h"
 #include "eddy/clock.h"
+#include "eddy/common.h"
 #include "eddy/deferred.h"
 #include "eddy/delayed_call.h"
 #include "eddy/descriptor.h"
@@ -19,11 +20,11 @@
 #include "eddy/reactor.h"
 #include "eddy/reconnect.h"
 #include "eddy/syscalls.h"
+#include "eddy/task.h"
 #include "eddy/tcp.h"
 #include "eddy/testing.h"
 #include "eddy/transport.h"
 #include "eddy/unix.h"
-#include "eddy/task.h"
 #include "eddy/version.h"
 
 #endif

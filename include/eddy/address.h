@@ -14,14 +14,14 @@ typedef enum eddy_address_kind {
     EDDY_ADDRESS_NONE = 0, /**< unknown or not a socket */
     EDDY_ADDRESS_TCP,      /**< IPv4 or IPv6 (sa.ss_family says which) */
     EDDY_ADDRESS_UDP,
-    EDDY_ADDRESS_UNIX,     /**< a path, or a Linux abstract name (sun_path[0] == '\0') */
-    EDDY_ADDRESS_PIPE,     /**< a pipe, a tty or another non-socket descriptor */
+    EDDY_ADDRESS_UNIX, /**< a path, or a Linux abstract name (sun_path[0] == '\0') */
+    EDDY_ADDRESS_PIPE, /**< a pipe, a tty or another non-socket descriptor */
 } eddy_address_kind;
 
 /** A plain value: copy it freely. */
 typedef struct eddy_address {
     eddy_address_kind kind;
-    socklen_t len;              /**< bytes of `sa` in use */
+    socklen_t len; /**< bytes of `sa` in use */
     struct sockaddr_storage sa;
 } eddy_address;
 

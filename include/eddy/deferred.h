@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "eddy/common.h"
 #include "eddy/failure.h"
 #include "eddy/reactor.h"
 
@@ -41,9 +42,6 @@ extern "C" {
 #endif
 
 typedef struct eddy_deferred eddy_deferred;
-
-/** Destructor of a value or argument. */
-typedef void (*eddy_free_fn)(void *p);
 
 /** A result travelling down a chain. At most one of `failure` and `deferred` is set; when neither
  * is, the result is the success value `value` (which may be NULL). */

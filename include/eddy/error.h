@@ -16,25 +16,25 @@ extern "C" {
 /** eddy's own error codes (all negative, below any negated errno). */
 enum {
     EDDY_EFIRST = -5000,
-    EDDY_ECONNDONE = -5000,        /**< the connection was closed cleanly */
-    EDDY_ECONNLOST = -5001,        /**< the connection was lost (not cleanly) */
-    EDDY_ECANCELLED = -5002,       /**< the operation was cancelled */
-    EDDY_ETIMEOUT = -5003,         /**< the operation timed out */
-    EDDY_EDNSLOOKUP = -5004,       /**< a host name could not be resolved */
-    EDDY_ENOTRUNNING = -5005,      /**< the reactor is not running */
-    EDDY_EALREADYRUNNING = -5006,  /**< the reactor is already running */
-    EDDY_ENOTRESTARTABLE = -5007,  /**< a reactor that has stopped cannot run again */
-    EDDY_EBACKEND = -5008,         /**< unknown or unavailable backend name */
-    EDDY_EFDLIMIT = -5009,         /**< descriptor number too large for this backend (select) */
-    EDDY_EINACTIVE = -5010,        /**< the delayed call was already called or cancelled */
-    EDDY_EALREADYCALLED = -5011,   /**< the Deferred was already fired */
-    EDDY_EREENTRANT = -5012,       /**< the call is not allowed from inside a callback here */
-    EDDY_ENOTFOUND = -5013,        /**< no such item (trigger id, descriptor, handler) */
-    EDDY_EPROTOCOL = -5014,        /**< the peer broke the protocol (malformed input) */
-    EDDY_ETOOLONG = -5015,         /**< input exceeds a configured limit */
-    EDDY_EABORTED = -5016,         /**< the connection was aborted locally */
-    EDDY_EUNHANDLED = -5017,       /**< an error nobody handled */
-    EDDY_EFAILED = -5018,          /**< a generic failure from user code */
+    EDDY_ECONNDONE = -5000,       /**< the connection was closed cleanly */
+    EDDY_ECONNLOST = -5001,       /**< the connection was lost (not cleanly) */
+    EDDY_ECANCELLED = -5002,      /**< the operation was cancelled */
+    EDDY_ETIMEOUT = -5003,        /**< the operation timed out */
+    EDDY_EDNSLOOKUP = -5004,      /**< a host name could not be resolved */
+    EDDY_ENOTRUNNING = -5005,     /**< the reactor is not running */
+    EDDY_EALREADYRUNNING = -5006, /**< the reactor is already running */
+    EDDY_ENOTRESTARTABLE = -5007, /**< a reactor that has stopped cannot run again */
+    EDDY_EBACKEND = -5008,        /**< unknown or unavailable backend name */
+    EDDY_EFDLIMIT = -5009,        /**< descriptor number too large for this backend (select) */
+    EDDY_EINACTIVE = -5010,       /**< the delayed call was already called or cancelled */
+    EDDY_EALREADYCALLED = -5011,  /**< the Deferred was already fired */
+    EDDY_EREENTRANT = -5012,      /**< the call is not allowed from inside a callback here */
+    EDDY_ENOTFOUND = -5013,       /**< no such item (trigger id, descriptor, handler) */
+    EDDY_EPROTOCOL = -5014,       /**< the peer broke the protocol (malformed input) */
+    EDDY_ETOOLONG = -5015,        /**< input exceeds a configured limit */
+    EDDY_EABORTED = -5016,        /**< the connection was aborted locally */
+    EDDY_EUNHANDLED = -5017,      /**< an error nobody handled */
+    EDDY_EFAILED = -5018,         /**< a generic failure from user code */
     EDDY_ELAST = -5018,
 };
 

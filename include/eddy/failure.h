@@ -29,17 +29,18 @@ eddy_failure *eddy_failure_new_at(int code, eddy_failure *cause, const char *fil
                                   const char *func, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
-#define eddy_failure_new(code, ...)                                                               \
+#define eddy_failure_new(code, ...)                                                                \
     eddy_failure_new_at((code), NULL, __FILE__, __LINE__, __func__, __VA_ARGS__)
-#define eddy_failure_wrap(code, cause, ...)                                                       \
+#define eddy_failure_wrap(code, cause, ...)                                                        \
     eddy_failure_new_at((code), (cause), __FILE__, __LINE__, __func__, __VA_ARGS__)
 /** A failure for `code` with eddy_strerror(code) as its message. */
-#define eddy_failure_from_code(code)                                                              \
+#define eddy_failure_from_code(code)                                                               \
     eddy_failure_new_at((code), NULL, __FILE__, __LINE__, __func__, NULL)
 
 /** Take another reference; returns `f`. NULL is allowed and returned as is. */
 eddy_failure *eddy_failure_ref(const eddy_failure *f);
-/** Drop a reference; the failure (and its cause chain) is freed with the last one. NULL is a no-op. */
+/** Drop a reference; the failure (and its cause chain) is freed with the last one. NULL is a no-op.
+ */
 void eddy_failure_unref(eddy_failure *f);
 
 /** The failure's code (negative). */

@@ -23,14 +23,12 @@
 #include <sys/uio.h>
 
 #include "eddy/address.h"
+#include "eddy/common.h"
 #include "eddy/protocol.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/** Frees a buffer handed over with eddy_transport_write_owned. */
-typedef void (*eddy_free_fn)(void *ptr);
 
 /** The table a transport implements. Entries a kind of transport cannot support return
  * -EOPNOTSUPP; unused optional entries may be NULL. */
@@ -52,6 +50,7 @@ typedef struct eddy_transport_ops {
     size_t (*buffered)(const eddy_transport *t);
     void (*set_water_marks)(eddy_transport *t, size_t low, size_t high);
     const char *(*log_prefix)(const eddy_transport *t);
+    bool (*disconnecting)(const eddy_transport *t);
 } eddy_transport_ops;
 
 /** Every transport starts with this. */
@@ -94,6 +93,13 @@ int eddy_transport_abort_connection(eddy_transport *t);
  * connection ends with EDDY_ECONNDONE. Writes are refused from this call on. Idempotent.
  * Errors: -EOPNOTSUPP where there is no half-close (a tty), -ENOTCONN with no write side. */
 int eddy_transport_lose_write_connection(eddy_transport *t);
+/** True once the connection is on its way out: lose_connection or abort_connection was called
+ * (on this transport, or on one it wraps), or the connection is lost (Twisted's
+ * transport.disconnecting). A protocol that parses several messages out of one read asks it
+ * between messages, so it stops delivering them once a handler has closed the connection.
+ * lose_write_connection alone does not count: reading goes on. False for a transport without
+ * the entry. */
+bool eddy_transport_disconnecting(const eddy_transport *t);
 /** The remote / local address. Errors: -EOPNOTSUPP, -ENOTCONN. */
 int eddy_transport_get_peer(const eddy_transport *t, eddy_address *out);
 int eddy_transport_get_host(const eddy_transport *t, eddy_address *out);

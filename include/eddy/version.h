@@ -5,7 +5,7 @@
 #define EDDY_VERSION_MAJOR 0
 #define EDDY_VERSION_MINOR 1
 #define EDDY_VERSION_PATCH 0
-#define EDDY_VERSION "0.1.0"
+#define EDDY_VERSION       "0.1.0"
 
 #ifdef __cplusplus
 extern "C" {

@@ -8,13 +8,13 @@
 #include <string.h>
 
 struct eddy_failure {
-    atomic_int refs;       /* references; the static OOM failure has refs < 0 and is never freed */
-    int code;              /* negative eddy code */
-    int line;              /* where it was raised, 0 when unknown */
-    const char *file;      /* static string from __FILE__, or NULL */
-    const char *func;      /* static string from __func__, or NULL */
-    eddy_failure *cause;   /* owned reference, or NULL */
-    char message[];        /* NUL-terminated */
+    atomic_int refs;     /* references; the static OOM failure has refs < 0 and is never freed */
+    int code;            /* negative eddy code */
+    int line;            /* where it was raised, 0 when unknown */
+    const char *file;    /* static string from __FILE__, or NULL */
+    const char *func;    /* static string from __func__, or NULL */
+    eddy_failure *cause; /* owned reference, or NULL */
+    char message[];      /* NUL-terminated */
 };
 
 static eddy_failure out_of_memory = {
@@ -139,9 +139,9 @@ size_t eddy_failure_format(const eddy_failure *f, char *buf, size_t size)
         if (g->file)
             snprintf(where, sizeof where, " (at %s:%d%s%s)", g->file, g->line,
                      g->func ? " in " : "", g->func ? g->func : "");
-        int n = snprintf(buf && need < size ? buf + need : NULL, buf && need < size ? size - need : 0,
-                         "%s%s: %s%s", g == f ? "" : " <- ", eddy_err_name(g->code),
-                         eddy_failure_message(g), where);
+        int n = snprintf(buf && need < size ? buf + need : NULL,
+                         buf && need < size ? size - need : 0, "%s%s: %s%s", g == f ? "" : " <- ",
+                         eddy_err_name(g->code), eddy_failure_message(g), where);
         if (n > 0)
             need += (size_t)n;
     }

@@ -17,7 +17,8 @@
  * and add optional entries (left NULL here) that transports use when present: submit a receive
  * into a transport-owned buffer, submit a gathered send, accept multishot, and a `completions`
  * step in poll() that calls the owner's completion handler instead of producing readiness events.
- * Transports already own their read buffers and write queues, which is what completion I/O needs. */
+ * Transports already own their read buffers and write queues, which is what completion I/O needs.
+ */
 #ifndef EDDY_CORE_BACKEND_H
 #define EDDY_CORE_BACKEND_H
 

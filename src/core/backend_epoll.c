@@ -63,8 +63,8 @@ static int epoll_modify(eddy__backend *base, int fd, uint32_t gen, unsigned old_
 {
     epoll_backend *b = (epoll_backend *)base;
     struct epoll_event ev = {
-        .events = (new_mask & EDDY__EV_READ ? EPOLLIN : 0u) |
-                  (new_mask & EDDY__EV_WRITE ? EPOLLOUT : 0u),
+        .events =
+            (new_mask & EDDY__EV_READ ? EPOLLIN : 0u) | (new_mask & EDDY__EV_WRITE ? EPOLLOUT : 0u),
         .data.u64 = ((uint64_t)gen << 32) | (uint32_t)fd,
     };
     int op = old_mask == 0 ? EPOLL_CTL_ADD : new_mask == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;

@@ -100,8 +100,8 @@ static int kqueue_poll(eddy__backend *base, int timeout_ms, eddy__event *out, in
             mask = EDDY__EV_ERR;
         else if (ke->flags & EV_EOF)
             mask |= EDDY__EV_HUP;
-        out[i] = (eddy__event){.fd = (int)ke->ident, .gen = (uint32_t)(uintptr_t)ke->udata,
-                               .mask = mask};
+        out[i] = (eddy__event){
+            .fd = (int)ke->ident, .gen = (uint32_t)(uintptr_t)ke->udata, .mask = mask};
     }
     return n;
 }

@@ -13,9 +13,9 @@ typedef struct poll_backend {
     struct pollfd *pfds; /* dense */
     uint32_t *gens;      /* parallel to pfds */
     int n, cap;
-    int *pos;            /* fd -> index in pfds, -1 if absent */
+    int *pos; /* fd -> index in pfds, -1 if absent */
     int npos;
-    int scan_from;       /* where the next scan of pfds starts (see poll_poll) */
+    int scan_from; /* where the next scan of pfds starts (see poll_poll) */
 } poll_backend;
 
 static bool poll_available(void)

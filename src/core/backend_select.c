@@ -12,10 +12,10 @@
 
 typedef struct select_backend {
     eddy__backend base;
-    fd_set readers, writers;        /* interest */
-    fd_set ready_r, ready_w;        /* scratch copies handed to select */
+    fd_set readers, writers; /* interest */
+    fd_set ready_r, ready_w; /* scratch copies handed to select */
     uint32_t gens[FD_SETSIZE];
-    int maxfd;                      /* highest fd with interest, -1 if none */
+    int maxfd; /* highest fd with interest, -1 if none */
 } select_backend;
 
 static bool select_available(void)

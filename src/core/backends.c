@@ -11,7 +11,5 @@ const eddy__backend_ops *const eddy__backends[] = {
 #ifdef EDDY_HAVE_KQUEUE
     &eddy__backend_kqueue,
 #endif
-    &eddy__backend_poll,
-    &eddy__backend_select,
-    NULL,
+    &eddy__backend_poll,   &eddy__backend_select, NULL,
 };

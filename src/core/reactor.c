@@ -106,8 +106,8 @@ int eddy_reactor_new(const eddy_reactor_options *options, eddy_reactor **out)
     }
     if ((rc = eddy__watchers_init(r)) < 0 || (rc = eddy__waker_init(r)) < 0)
         goto fail;
-    if ((rc = eddy_reactor_add_system_event_trigger(r, EDDY_PHASE_DURING, "startup",
-                                                    during_startup, r, NULL)) < 0 ||
+    if ((rc = eddy_reactor_add_system_event_trigger(r, EDDY_PHASE_DURING, "startup", during_startup,
+                                                    r, NULL)) < 0 ||
         (rc = eddy_reactor_add_system_event_trigger(r, EDDY_PHASE_DURING, "shutdown",
                                                     during_shutdown, r, NULL)) < 0)
         goto fail;

@@ -33,10 +33,10 @@ typedef struct eddy__thread_call {
 
 /** The wakeup channel: an eventfd (or a pipe) watched by an internal reader. */
 typedef struct eddy__waker {
-    eddy_descriptor desc;   /* reads fds[0] */
-    int write_fd;           /* == desc.fd for an eventfd */
-    atomic_bool pending;    /* a wakeup has been written and not yet consumed */
-    pthread_mutex_t lock;   /* guards calls */
+    eddy_descriptor desc; /* reads fds[0] */
+    int write_fd;         /* == desc.fd for an eventfd */
+    atomic_bool pending;  /* a wakeup has been written and not yet consumed */
+    pthread_mutex_t lock; /* guards calls */
     eddy__thread_call *calls;
     size_t ncalls, cap;
 } eddy__waker;
@@ -56,10 +56,10 @@ typedef struct eddy__firing eddy__firing;
 struct eddy__firing {
     eddy_reactor *r;
     char *event;
-    int holds;          /* outstanding holds */
+    int holds;                  /* outstanding holds */
     eddy_event_hold *hold_list; /* the outstanding holds themselves */
-    bool in_before;     /* before triggers still running: holds may be taken */
-    bool ready;         /* all holds released: run during+after from the loop */
+    bool in_before;             /* before triggers still running: holds may be taken */
+    bool ready;                 /* all holds released: run during+after from the loop */
     eddy__firing *next;
 };
 
@@ -88,17 +88,17 @@ struct eddy_reactor {
     const eddy__backend_ops *backend_ops;
     eddy__backend *backend;
     eddy_clock *clock;
-    int64_t now;              /* cached clock, ns */
+    int64_t now; /* cached clock, ns */
 
-    eddy__fd_slot *fds;       /* indexed by fd */
-    int nfds;                 /* allocated slots */
-    int *changes;             /* fds whose interest changed since the last poll */
+    eddy__fd_slot *fds; /* indexed by fd */
+    int nfds;           /* allocated slots */
+    int *changes;       /* fds whose interest changed since the last poll */
     int nchanges, cap_changes;
-    int *always_ready;        /* fds with always_ready set */
+    int *always_ready; /* fds with always_ready set */
     int nalways, cap_always;
-    eddy__event *events;      /* filled by the backend's poll */
+    eddy__event *events; /* filled by the backend's poll */
     int cap_events;
-    int nwatched;             /* fds with some interest */
+    int nwatched; /* fds with some interest */
 
     eddy__timers timers;
     eddy__waker waker;
@@ -106,8 +106,8 @@ struct eddy_reactor {
     eddy__trigger *triggers;
     size_t ntriggers, cap_triggers;
     eddy_trigger_id next_trigger_id;
-    int firing_depth;         /* > 0 while triggers run: removal only marks */
-    eddy__firing *firings;    /* events waiting on holds */
+    int firing_depth;      /* > 0 while triggers run: removal only marks */
+    eddy__firing *firings; /* events waiting on holds */
 
     eddy__signal_handler *signals;
     size_t nsignals;
@@ -116,13 +116,13 @@ struct eddy_reactor {
     size_t nlocals;
 
     bool install_signal_handlers;
-    bool has_run;             /* run() was called once */
-    bool in_run;              /* inside run() */
-    bool running;             /* "during startup" .. "during shutdown" */
-    bool stopping;            /* stop() called, shutdown not fired yet */
+    bool has_run;  /* run() was called once */
+    bool in_run;   /* inside run() */
+    bool running;  /* "during startup" .. "during shutdown" */
+    bool stopping; /* stop() called, shutdown not fired yet */
     bool shutdown_fired;
-    bool iterating;           /* inside an iteration: iterate() is refused */
-    volatile int exit_loop;   /* run() returns at the next check */
+    bool iterating;         /* inside an iteration: iterate() is refused */
+    volatile int exit_loop; /* run() returns at the next check */
 };
 
 /* Per-reactor storage for upper layers, keyed by the address of something of theirs. get returns

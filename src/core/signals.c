@@ -16,8 +16,8 @@
 #endif
 
 static volatile sig_atomic_t caught[NSIG];
-static eddy__waker *_Atomic wakers[NSIG];     /* the owner's waker, read by the handler */
-static eddy_reactor *owners[NSIG];            /* guarded by owners_lock */
+static eddy__waker *_Atomic wakers[NSIG]; /* the owner's waker, read by the handler */
+static eddy_reactor *owners[NSIG];        /* guarded by owners_lock */
 static pthread_mutex_t owners_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void on_signal(int signo)

@@ -20,8 +20,8 @@
 #include "core/reactor_internal.h"
 #include "eddy/delayed_call.h"
 
-#define HEAP_ARITY 4
-#define NO_INDEX UINT32_MAX
+#define HEAP_ARITY    4
+#define NO_INDEX      UINT32_MAX
 #define PENDING_INDEX (UINT32_MAX - 1) /* heap_index of a call waiting in the side list */
 
 void eddy__timers_init(eddy__timers *t)

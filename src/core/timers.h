@@ -11,8 +11,8 @@
 
 /** One scheduled call. 32 bytes, so a million pending calls cost 32 MB here + 16 MB of heap. */
 typedef struct eddy__timer_slot {
-    int64_t deadline;   /* when it should run (ns); may be later than its heap key (lazy reset) */
-    eddy_callback fn;   /* NULL while the slot is free */
+    int64_t deadline; /* when it should run (ns); may be later than its heap key (lazy reset) */
+    eddy_callback fn; /* NULL while the slot is free */
     void *arg;
     uint32_t heap_index; /* position in the heap; next free slot while free */
     uint32_t gen;        /* bumped every time the slot is freed: stale handles see a mismatch */
@@ -20,7 +20,7 @@ typedef struct eddy__timer_slot {
 
 /** One heap entry: the key inline, so sifting never touches the slots. */
 typedef struct eddy__heap_node {
-    int64_t key;  /* deadline when queued */
+    int64_t key; /* deadline when queued */
     uint32_t slot;
     uint32_t seq; /* scheduling order, compared with wrap-around */
 } eddy__heap_node;

@@ -38,8 +38,8 @@ int eddy_reactor_add_system_event_trigger(eddy_reactor *r, eddy_trigger_phase ph
                                           const char *event, eddy_callback fn, void *arg,
                                           eddy_trigger_id *id)
 {
-    if (!event || !fn || (phase != EDDY_PHASE_BEFORE && phase != EDDY_PHASE_DURING &&
-                          phase != EDDY_PHASE_AFTER))
+    if (!event || !fn ||
+        (phase != EDDY_PHASE_BEFORE && phase != EDDY_PHASE_DURING && phase != EDDY_PHASE_AFTER))
         return -EINVAL;
     if (r->ntriggers == r->cap_triggers) {
         size_t want = r->cap_triggers ? r->cap_triggers * 2 : 8;
@@ -53,8 +53,8 @@ int eddy_reactor_add_system_event_trigger(eddy_reactor *r, eddy_trigger_phase ph
     if (!name)
         return -ENOMEM;
     eddy__trigger *t = &r->triggers[r->ntriggers++];
-    *t = (eddy__trigger){.id = r->next_trigger_id++, .event = name, .phase = phase, .fn = fn,
-                         .arg = arg};
+    *t = (eddy__trigger){
+        .id = r->next_trigger_id++, .event = name, .phase = phase, .fn = fn, .arg = arg};
     if (id)
         *id = t->id;
     return 0;

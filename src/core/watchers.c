@@ -175,7 +175,8 @@ const char *eddy_descriptor_log_prefix(const eddy_descriptor *d)
     return p ? p : "?";
 }
 
-/* ---- listing ----------------------------------------------------------------------------------- */
+/* ---- listing -----------------------------------------------------------------------------------
+ */
 
 static bool contains(eddy_descriptor **list, size_t n, const eddy_descriptor *d)
 {
@@ -351,8 +352,8 @@ int eddy__watchers_poll(eddy_reactor *r, int timeout_ms)
         return n;
     for (int i = 0; i < r->nalways && n < r->cap_events; i++) {
         int fd = r->always_ready[i];
-        r->events[n++] = (eddy__event){.fd = fd, .gen = r->fds[fd].gen,
-                                       .mask = wanted_mask(&r->fds[fd])};
+        r->events[n++] =
+            (eddy__event){.fd = fd, .gen = r->fds[fd].gen, .mask = wanted_mask(&r->fds[fd])};
     }
     return n;
 }

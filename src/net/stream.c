@@ -64,6 +64,14 @@ static int lose_write_connection(eddy_transport *t)
     return eddy__stream_lose_write(eddy__stream_of(t));
 }
 
+/* `finishing` covers every way the connection ends on its own (a read or write error, the peer's
+ * EOF once our side is done): connection_lost is coming. */
+static bool disconnecting(const eddy_transport *t)
+{
+    const eddy__stream *s = eddy__stream_of(t);
+    return s->disconnecting || s->aborted || s->finishing;
+}
+
 const eddy_transport_ops eddy__stream_ops = {
     .write = eddy__stream_write,
     .write_sequence = eddy__stream_write_sequence,
@@ -82,6 +90,7 @@ const eddy_transport_ops eddy__stream_ops = {
     .buffered = eddy__stream_buffered,
     .set_water_marks = eddy__stream_set_water_marks,
     .log_prefix = eddy__stream_log_prefix,
+    .disconnecting = disconnecting,
 };
 
 /* ---- creation ------------------------------------------------------------------------------- */

@@ -82,6 +82,11 @@ int eddy_transport_lose_write_connection(eddy_transport *t)
     return t->ops->lose_write_connection ? t->ops->lose_write_connection(t) : -EOPNOTSUPP;
 }
 
+bool eddy_transport_disconnecting(const eddy_transport *t)
+{
+    return t->ops->disconnecting ? t->ops->disconnecting(t) : false;
+}
+
 int eddy_transport_get_peer(const eddy_transport *t, eddy_address *out)
 {
     return t->ops->get_peer ? t->ops->get_peer(t, out) : -EOPNOTSUPP;

@@ -11,11 +11,6 @@ static eddy_intn_receiver *of(eddy_receiver *r)
     return eddy__container_of(r, eddy_intn_receiver, base);
 }
 
-static eddy_intn_receiver *of_protocol(eddy_protocol *p)
-{
-    return of(eddy__container_of(p, eddy_receiver, protocol));
-}
-
 static int step(eddy_receiver *r, const char *win, size_t len)
 {
     eddy_intn_receiver *ir = of(r);
@@ -44,44 +39,7 @@ static int step(eddy_receiver *r, const char *win, size_t len)
     return EDDY__STEP_CALLED;
 }
 
-static const struct eddy__receiver_kind kind = {.step = step};
-
-static void connection_made(eddy_protocol *p, eddy_transport *t)
-{
-    eddy_intn_receiver *ir = of_protocol(p);
-    if (ir->ops->connection_made)
-        ir->ops->connection_made(ir);
-}
-
-static bool eof_received(eddy_protocol *p)
-{
-    eddy_intn_receiver *ir = of_protocol(p);
-    return ir->ops->eof_received ? ir->ops->eof_received(ir) : false;
-}
-
-static void write_connection_lost(eddy_protocol *p)
-{
-    eddy_intn_receiver *ir = of_protocol(p);
-    if (ir->ops->write_connection_lost)
-        ir->ops->write_connection_lost(ir);
-}
-
-static void connection_lost(eddy_protocol *p, const eddy_failure *reason)
-{
-    eddy_intn_receiver *ir = of_protocol(p);
-    eddy_failure *own = eddy__receiver_lost(&ir->base);
-    if (ir->ops->connection_lost)
-        ir->ops->connection_lost(ir, own ? own : reason);
-    eddy_failure_unref(own);
-}
-
-static const eddy_protocol_ops protocol_ops = {
-    .connection_made = connection_made,
-    .data_received = eddy__receiver_data_received,
-    .eof_received = eof_received,
-    .connection_lost = connection_lost,
-    .write_connection_lost = write_connection_lost,
-};
+EDDY__RECEIVER_KIND(eddy_intn_receiver, step);
 
 int eddy_intn_receiver_init(eddy_intn_receiver *ir, unsigned prefix_len,
                             const eddy_intn_receiver_ops *ops)
@@ -90,7 +48,7 @@ int eddy_intn_receiver_init(eddy_intn_receiver *ir, unsigned prefix_len,
         return -EINVAL;
     *ir = (eddy_intn_receiver){
         .ops = ops, .max_length = EDDY_STRING_MAX_LENGTH, .prefix_len = (unsigned char)prefix_len};
-    eddy__receiver_init(&ir->base, &kind, &protocol_ops);
+    eddy__receiver_init(&ir->base, &kind);
     return 0;
 }
 
@@ -99,12 +57,9 @@ int eddy_intn_receiver_send_string(eddy_intn_receiver *ir, const void *data, siz
     size_t plen = ir->prefix_len;
     if (plen < sizeof(size_t) && len >> (8 * plen) != 0)
         return -EMSGSIZE;
-    eddy_transport *t = ir->base.protocol.transport;
-    if (!t)
-        return -ENOTCONN;
     unsigned char prefix[4];
     for (size_t i = 0; i < plen; i++)
         prefix[i] = (unsigned char)(len >> (8 * (plen - 1 - i)));
     struct iovec iov[2] = {{prefix, plen}, {(void *)data, len}};
-    return eddy_transport_write_sequence(t, iov, 2);
+    return eddy__receiver_send(&ir->base, iov, 2);
 }

@@ -5,7 +5,6 @@
  * max_length bytes, so a line of exactly max_length bytes is refused if its delimiter happens to
  * arrive split across reads. Here the limit is max_length + the delimiter's length, as in the line
  * receiver, so whether a line is accepted never depends on how the input was split. */
-#include <string.h>
 #include <sys/uio.h>
 
 #include "protocols/receiver.h"
@@ -15,104 +14,43 @@ static eddy_line_only_receiver *of(eddy_receiver *r)
     return eddy__container_of(r, eddy_line_only_receiver, base);
 }
 
-static eddy_line_only_receiver *of_protocol(eddy_protocol *p)
-{
-    return of(eddy__container_of(p, eddy_receiver, protocol));
-}
-
-static int too_long(eddy_receiver *r, const char *win, size_t len)
-{
-    eddy_line_only_receiver *lr = of(r);
-    eddy__receiver_discard(r);
-    lr->scan = 0;
-    if (lr->ops->line_length_exceeded)
-        lr->ops->line_length_exceeded(lr, win, len);
-    else
-        eddy_receiver_close(r, EDDY_ETOOLONG, "line longer than %zu bytes", lr->max_length);
-    return EDDY__STEP_STOP;
-}
-
 static int step(eddy_receiver *r, const char *win, size_t len)
 {
     eddy_line_only_receiver *lr = of(r);
-    size_t dlen = lr->delimiter_len, at;
-    if (!eddy__find_delimiter(win, len, lr->scan, lr->delimiter, dlen, &at)) {
-        if (len >= dlen && len - dlen >= lr->max_length)
-            return too_long(r, win, len);
-        lr->scan = len >= dlen ? len - dlen + 1 : 0;
-        return EDDY__STEP_MORE;
+    size_t n;
+    switch (eddy__line_next(r, win, len, lr->delimiter, lr->delimiter_len, lr->max_length,
+                            &lr->scan, &n)) {
+    case EDDY__LINE_FOUND:
+        lr->ops->line_received(lr, win, n);
+        return EDDY__STEP_CALLED;
+    case EDDY__LINE_TOO_LONG:
+        if (lr->ops->line_length_exceeded)
+            lr->ops->line_length_exceeded(lr, win, len);
+        else
+            eddy_receiver_close(r, EDDY_ETOOLONG, "line longer than %zu bytes", lr->max_length);
+        return EDDY__STEP_STOP;
     }
-    if (at > lr->max_length)
-        return too_long(r, win, len);
-    lr->scan = 0;
-    eddy__receiver_consume(r, at + dlen);
-    lr->ops->line_received(lr, win, at);
-    return EDDY__STEP_CALLED;
+    return EDDY__STEP_MORE;
 }
 
-static const struct eddy__receiver_kind kind = {.step = step};
-
-static void connection_made(eddy_protocol *p, eddy_transport *t)
-{
-    eddy_line_only_receiver *lr = of_protocol(p);
-    if (lr->ops->connection_made)
-        lr->ops->connection_made(lr);
-}
-
-static bool eof_received(eddy_protocol *p)
-{
-    eddy_line_only_receiver *lr = of_protocol(p);
-    return lr->ops->eof_received ? lr->ops->eof_received(lr) : false;
-}
-
-static void write_connection_lost(eddy_protocol *p)
-{
-    eddy_line_only_receiver *lr = of_protocol(p);
-    if (lr->ops->write_connection_lost)
-        lr->ops->write_connection_lost(lr);
-}
-
-static void connection_lost(eddy_protocol *p, const eddy_failure *reason)
-{
-    eddy_line_only_receiver *lr = of_protocol(p);
-    eddy_failure *own = eddy__receiver_lost(&lr->base);
-    if (lr->ops->connection_lost)
-        lr->ops->connection_lost(lr, own ? own : reason);
-    eddy_failure_unref(own);
-}
-
-static const eddy_protocol_ops protocol_ops = {
-    .connection_made = connection_made,
-    .data_received = eddy__receiver_data_received,
-    .eof_received = eof_received,
-    .connection_lost = connection_lost,
-    .write_connection_lost = write_connection_lost,
-};
+EDDY__RECEIVER_KIND(eddy_line_only_receiver, step);
 
 void eddy_line_only_receiver_init(eddy_line_only_receiver *lr,
                                   const eddy_line_only_receiver_ops *ops)
 {
     *lr = (eddy_line_only_receiver){
         .ops = ops, .max_length = EDDY_LINE_MAX_LENGTH, .delimiter_len = 2, .delimiter = "\r\n"};
-    eddy__receiver_init(&lr->base, &kind, &protocol_ops);
+    eddy__receiver_init(&lr->base, &kind);
 }
 
 int eddy_line_only_receiver_set_delimiter(eddy_line_only_receiver *lr, const void *delim,
                                           size_t len)
 {
-    if (!delim || len == 0 || len > EDDY_LINE_DELIMITER_MAX)
-        return -EINVAL;
-    memcpy(lr->delimiter, delim, len);
-    lr->delimiter_len = (unsigned char)len;
-    lr->scan = 0;
-    return 0;
+    return eddy__line_set_delimiter(lr->delimiter, &lr->delimiter_len, &lr->scan, delim, len);
 }
 
 int eddy_line_only_receiver_send_line(eddy_line_only_receiver *lr, const void *line, size_t len)
 {
-    eddy_transport *t = lr->base.protocol.transport;
-    if (!t)
-        return -ENOTCONN;
     struct iovec iov[2] = {{(void *)line, len}, {lr->delimiter, lr->delimiter_len}};
-    return eddy_transport_write_sequence(t, iov, 2);
+    return eddy__receiver_send(&lr->base, iov, 2);
 }

@@ -17,11 +17,6 @@ static eddy_netstring_receiver *of(eddy_receiver *r)
     return eddy__container_of(r, eddy_netstring_receiver, base);
 }
 
-static eddy_netstring_receiver *of_protocol(eddy_protocol *p)
-{
-    return of(eddy__container_of(p, eddy_receiver, protocol));
-}
-
 static int broken(eddy_receiver *r, int code, const char *why)
 {
     eddy_receiver_close(r, code, "bad netstring: %s", why);
@@ -78,59 +73,19 @@ static int step(eddy_receiver *r, const char *win, size_t len)
     return EDDY__STEP_CALLED;
 }
 
-static const struct eddy__receiver_kind kind = {.step = step};
-
-static void connection_made(eddy_protocol *p, eddy_transport *t)
-{
-    eddy_netstring_receiver *nr = of_protocol(p);
-    if (nr->ops->connection_made)
-        nr->ops->connection_made(nr);
-}
-
-static bool eof_received(eddy_protocol *p)
-{
-    eddy_netstring_receiver *nr = of_protocol(p);
-    return nr->ops->eof_received ? nr->ops->eof_received(nr) : false;
-}
-
-static void write_connection_lost(eddy_protocol *p)
-{
-    eddy_netstring_receiver *nr = of_protocol(p);
-    if (nr->ops->write_connection_lost)
-        nr->ops->write_connection_lost(nr);
-}
-
-static void connection_lost(eddy_protocol *p, const eddy_failure *reason)
-{
-    eddy_netstring_receiver *nr = of_protocol(p);
-    eddy_failure *own = eddy__receiver_lost(&nr->base);
-    if (nr->ops->connection_lost)
-        nr->ops->connection_lost(nr, own ? own : reason);
-    eddy_failure_unref(own);
-}
-
-static const eddy_protocol_ops protocol_ops = {
-    .connection_made = connection_made,
-    .data_received = eddy__receiver_data_received,
-    .eof_received = eof_received,
-    .connection_lost = connection_lost,
-    .write_connection_lost = write_connection_lost,
-};
+EDDY__RECEIVER_KIND(eddy_netstring_receiver, step);
 
 void eddy_netstring_receiver_init(eddy_netstring_receiver *nr,
                                   const eddy_netstring_receiver_ops *ops)
 {
     *nr = (eddy_netstring_receiver){.ops = ops, .max_length = EDDY_STRING_MAX_LENGTH};
-    eddy__receiver_init(&nr->base, &kind, &protocol_ops);
+    eddy__receiver_init(&nr->base, &kind);
 }
 
 int eddy_netstring_receiver_send_string(eddy_netstring_receiver *nr, const void *data, size_t len)
 {
-    eddy_transport *t = nr->base.protocol.transport;
-    if (!t)
-        return -ENOTCONN;
     char prefix[24];
     int n = snprintf(prefix, sizeof prefix, "%zu:", len);
     struct iovec iov[3] = {{prefix, (size_t)n}, {(void *)data, len}, {(void *)",", 1}};
-    return eddy_transport_write_sequence(t, iov, 3);
+    return eddy__receiver_send(&nr->base, iov, 3);
 }

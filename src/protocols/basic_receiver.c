@@ -177,11 +177,6 @@ void eddy_receiver_data_received(eddy_receiver *r, const void *data, size_t len)
     parse(r);
 }
 
-void eddy__receiver_data_received(eddy_protocol *p, const void *data, size_t len)
-{
-    eddy_receiver_data_received(eddy__container_of(p, eddy_receiver, protocol), data, len);
-}
-
 size_t eddy_receiver_buffered(const eddy_receiver *r)
 {
     return win_len(r) + r->pending.len;
@@ -250,13 +245,6 @@ static const eddy_producer_ops producer_ops = {
 
 /* ---- life cycle ------------------------------------------------------------------------------ */
 
-void eddy__receiver_init(eddy_receiver *r, const struct eddy__receiver_kind *kind,
-                         const eddy_protocol_ops *ops)
-{
-    *r =
-        (eddy_receiver){.protocol = {.ops = ops}, .producer = {.ops = &producer_ops}, .kind = kind};
-}
-
 int eddy_receiver_close(eddy_receiver *r, int code, const char *fmt, ...)
 {
     if (!r->error && code < 0) {
@@ -273,12 +261,9 @@ int eddy_receiver_close(eddy_receiver *r, int code, const char *fmt, ...)
     return eddy_transport_lose_connection(r->protocol.transport);
 }
 
-void eddy_receiver_release(eddy_receiver *r)
-{
-    eddy_failure_unref(eddy__receiver_lost(r));
-}
-
-eddy_failure *eddy__receiver_lost(eddy_receiver *r)
+/* Free the buffers and stop any parsing in progress. Returns the failure to report: the receiver's
+ * own reason for closing (the caller unrefs it), or NULL to report the transport's. */
+static eddy_failure *lost(eddy_receiver *r)
 {
     if (r->gone)
         *r->gone = true;
@@ -294,10 +279,75 @@ eddy_failure *eddy__receiver_lost(eddy_receiver *r)
     return f;
 }
 
-/* ---- helpers for the framings ---------------------------------------------------------------- */
+void eddy_receiver_release(eddy_receiver *r)
+{
+    eddy_failure_unref(lost(r));
+}
 
-bool eddy__find_delimiter(const char *win, size_t len, size_t from, const char *delim, size_t dlen,
-                          size_t *at)
+/* ---- protocol ops: one table for every framing, which differ only in their kind ------------- */
+
+static eddy_receiver *of_protocol(eddy_protocol *p)
+{
+    return eddy__container_of(p, eddy_receiver, protocol);
+}
+
+static void connection_made(eddy_protocol *p, eddy_transport *t)
+{
+    eddy_receiver *r = of_protocol(p);
+    r->kind->connection_made(r);
+}
+
+static void data_received(eddy_protocol *p, const void *data, size_t len)
+{
+    eddy_receiver_data_received(of_protocol(p), data, len);
+}
+
+static bool eof_received(eddy_protocol *p)
+{
+    eddy_receiver *r = of_protocol(p);
+    return r->kind->eof_received(r);
+}
+
+static void write_connection_lost(eddy_protocol *p)
+{
+    eddy_receiver *r = of_protocol(p);
+    r->kind->write_connection_lost(r);
+}
+
+static void connection_lost(eddy_protocol *p, const eddy_failure *reason)
+{
+    eddy_receiver *r = of_protocol(p);
+    eddy_failure *own = lost(r);
+    r->kind->connection_lost(r, own ? own : reason); /* may free `r` */
+    eddy_failure_unref(own);
+}
+
+static const eddy_protocol_ops protocol_ops = {
+    .connection_made = connection_made,
+    .data_received = data_received,
+    .eof_received = eof_received,
+    .connection_lost = connection_lost,
+    .write_connection_lost = write_connection_lost,
+};
+
+void eddy__receiver_init(eddy_receiver *r, const struct eddy__receiver_kind *kind)
+{
+    *r = (eddy_receiver){
+        .protocol = {.ops = &protocol_ops}, .producer = {.ops = &producer_ops}, .kind = kind};
+}
+
+int eddy__receiver_send(eddy_receiver *r, const struct iovec *iov, int n)
+{
+    if (!r->protocol.transport)
+        return -ENOTCONN;
+    return eddy_transport_write_sequence(r->protocol.transport, iov, n);
+}
+
+/* ---- finding lines, for both line receivers -------------------------------------------------- */
+
+/* Find the first `delim` in win[from..len). On success *at is its offset. */
+static bool find_delimiter(const char *win, size_t len, size_t from, const char *delim, size_t dlen,
+                           size_t *at)
 {
     if (from >= len)
         return false;
@@ -307,4 +357,38 @@ bool eddy__find_delimiter(const char *win, size_t len, size_t from, const char *
         return false;
     *at = (size_t)(hit - win);
     return true;
+}
+
+int eddy__line_next(eddy_receiver *r, const char *win, size_t len, const char *delim, size_t dlen,
+                    size_t max_length, size_t *scan, size_t *line_len)
+{
+    size_t at;
+    bool found = find_delimiter(win, len, *scan, delim, dlen, &at);
+    /* Too long: a delimited line over max_length, or so many bytes with no delimiter that no
+     * acceptable line can end in them. */
+    if (found ? at > max_length : len >= dlen && len - dlen >= max_length) {
+        eddy__receiver_discard(r);
+        *scan = 0;
+        return EDDY__LINE_TOO_LONG;
+    }
+    if (!found) {
+        /* A delimiter may still start in the last dlen - 1 bytes. */
+        *scan = len >= dlen ? len - dlen + 1 : 0;
+        return EDDY__LINE_MORE;
+    }
+    *scan = 0;
+    eddy__receiver_consume(r, at + dlen);
+    *line_len = at;
+    return EDDY__LINE_FOUND;
+}
+
+int eddy__line_set_delimiter(char *delimiter, unsigned char *delimiter_len, size_t *scan,
+                             const void *delim, size_t len)
+{
+    if (!delim || len == 0 || len > EDDY_LINE_DELIMITER_MAX)
+        return -EINVAL;
+    memcpy(delimiter, delim, len);
+    *delimiter_len = (unsigned char)len;
+    *scan = 0;
+    return 0;
 }

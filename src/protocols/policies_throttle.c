@@ -328,6 +328,7 @@ static const eddy_transport_ops transport_ops = {
     .buffered = eddy_protocol_wrapper_buffered,
     .set_water_marks = eddy_protocol_wrapper_set_water_marks,
     .log_prefix = eddy_protocol_wrapper_log_prefix,
+    .disconnecting = eddy_protocol_wrapper_disconnecting,
 };
 
 /* ---- protocol side --------------------------------------------------------------------------- */

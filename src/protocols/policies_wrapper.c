@@ -241,6 +241,16 @@ const char *eddy_protocol_wrapper_log_prefix(const eddy_transport *t)
     return rt ? eddy_transport_log_prefix(rt) : "wrapper";
 }
 
+/* The wrapper's own flag first: a wrapper that closed, or whose connection is lost, is
+ * disconnecting even once it no longer has a transport to ask. */
+bool eddy_protocol_wrapper_disconnecting(const eddy_transport *t)
+{
+    if (of_transport(t)->disconnecting)
+        return true;
+    eddy_transport *rt = real(t);
+    return rt && eddy_transport_disconnecting(rt);
+}
+
 const eddy_transport_ops eddy_protocol_wrapper_transport_ops = {
     .write = eddy_protocol_wrapper_write,
     .write_sequence = eddy_protocol_wrapper_write_sequence,
@@ -259,4 +269,5 @@ const eddy_transport_ops eddy_protocol_wrapper_transport_ops = {
     .buffered = eddy_protocol_wrapper_buffered,
     .set_water_marks = eddy_protocol_wrapper_set_water_marks,
     .log_prefix = eddy_protocol_wrapper_log_prefix,
+    .disconnecting = eddy_protocol_wrapper_disconnecting,
 };

@@ -339,6 +339,12 @@ static const char *st_log_prefix(const eddy_transport *t)
     return "string";
 }
 
+static bool st_disconnecting(const eddy_transport *t)
+{
+    const eddy_string_transport *st = st_of(t);
+    return st->disconnecting || st->aborted || st->lost;
+}
+
 static const eddy_transport_ops string_ops = {
     .write = st_write,
     .write_sequence = st_write_sequence,
@@ -357,6 +363,7 @@ static const eddy_transport_ops string_ops = {
     .buffered = st_buffered,
     .set_water_marks = st_set_water_marks,
     .log_prefix = st_log_prefix,
+    .disconnecting = st_disconnecting,
 };
 
 /* The transport as a producer (its reading side), for registering with another transport. */

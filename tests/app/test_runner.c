@@ -22,8 +22,8 @@ TestSuite(runner, .timeout = 60);
 
 typedef struct proc {
     pid_t pid;
-    int err;          /* its stdout and stderr, read end */
-    char log[16384];  /* everything read from them so far */
+    int err;         /* its stdout and stderr, read end */
+    char log[16384]; /* everything read from them so far */
     size_t loglen;
 } proc;
 
@@ -152,8 +152,8 @@ Test(runner, help_lists_every_plugin)
     proc p;
     start(&p, (const char *[]){"--help", NULL});
     cr_assert_eq(finish(&p), 0);
-    const char *plugins[] = {"echo", "discard", "chargen", "daytime", "qotd", "time",
-                             "portforward", "lines"};
+    const char *plugins[] = {"echo", "discard", "chargen",     "daytime",
+                             "qotd", "time",    "portforward", "lines"};
     for (size_t i = 0; i < sizeof plugins / sizeof plugins[0]; i++)
         cr_assert_not_null(strstr(p.log, plugins[i]), "%s missing from: %s", plugins[i], p.log);
 }

@@ -126,8 +126,8 @@ Test(log_json, doubles_use_a_decimal_point_whatever_the_locale)
     if (!setlocale(LC_NUMERIC, "de_DE.UTF-8") && !setlocale(LC_NUMERIC, "fr_FR.UTF-8"))
         cr_skip_test("no locale with a decimal comma is installed");
     eddy_log_field f[] = {EDDY_LOG_DOUBLE("d", 1.5)};
-    eddy_log_event ev = {.time = 0, .level = EDDY_LOG_INFO, .ns = "a", .message = "m",
-                         .fields = f, .nfields = 1};
+    eddy_log_event ev = {
+        .time = 0, .level = EDDY_LOG_INFO, .ns = "a", .message = "m", .fields = f, .nfields = 1};
     cr_assert(strstr(json(&ev), ",\"d\":1.5}\n"), "got: %s", json(&ev));
 }
 

@@ -230,3 +230,50 @@ Test(stream_close, transport_is_unset_when_connection_lost_is_called)
     cr_assert_null(p.server->base.transport);
     tcp_pair_close(&p);
 }
+
+/* ---- disconnecting --------------------------------------------------------------------------- */
+
+Test(stream_close, disconnecting_turns_true_at_lose_connection)
+{
+    tcp_pair p;
+    tcp_pair_open(&p, "127.0.0.1", NULL, NULL);
+    cr_assert(!eddy_transport_disconnecting(p.t), "an open connection is not disconnecting");
+    cr_assert_eq(eddy_transport_lose_connection(p.t), 0);
+    cr_assert(eddy_transport_disconnecting(p.t), "at once, before connection_lost");
+    test_iterate_until_fn(p.r, rec_lost, p.server, 100);
+    tcp_pair_close(&p);
+}
+
+Test(stream_close, disconnecting_turns_true_at_abort)
+{
+    tcp_pair p;
+    tcp_pair_open(&p, "127.0.0.1", NULL, NULL);
+    cr_assert_eq(eddy_transport_abort_connection(p.t), 0);
+    cr_assert(eddy_transport_disconnecting(p.t));
+    test_iterate_until_fn(p.r, rec_lost, p.server, 100);
+    tcp_pair_close(&p);
+}
+
+Test(stream_close, half_close_is_not_disconnecting)
+{
+    tcp_pair p;
+    tcp_pair_open(&p, "127.0.0.1", NULL, NULL);
+    cr_assert_eq(eddy_transport_lose_write_connection(p.t), 0);
+    cr_assert(!eddy_transport_disconnecting(p.t), "reading goes on");
+    tcp_pair_close(&p);
+}
+
+Test(stream_close, disconnecting_turns_true_when_a_write_finds_the_connection_lost)
+{
+    tcp_pair p;
+    tcp_pair_open(&p, "127.0.0.1", NULL, NULL);
+    struct linger lg = {.l_onoff = 1, .l_linger = 0};
+    cr_assert_eq(setsockopt(p.client, SOL_SOCKET, SO_LINGER, &lg, sizeof lg), 0);
+    close(p.client); /* an RST: the next send fails */
+    p.client = -1;
+    cr_assert_lt(eddy_transport_write(p.t, "x", 1), 0);
+    cr_assert(!p.server->lost, "connection_lost is still to come");
+    cr_assert(eddy_transport_disconnecting(p.t));
+    test_iterate_until_fn(p.r, rec_lost, p.server, 100);
+    tcp_pair_close(&p);
+}

@@ -109,6 +109,26 @@ Test(policies_wrapper, abort_is_forwarded)
     close_fixture(&f);
 }
 
+Test(policies_wrapper, disconnecting_is_true_once_the_wrapper_closes)
+{
+    fixture f;
+    open_with(&f, false);
+    cr_assert(!eddy_transport_disconnecting(f.t));
+    eddy_transport_lose_connection(f.t);
+    cr_assert(eddy_transport_disconnecting(f.t));
+    close_fixture(&f);
+}
+
+Test(policies_wrapper, disconnecting_asks_the_wrapped_transport)
+{
+    fixture f;
+    open_with(&f, false);
+    eddy_transport_lose_connection(eddy_string_transport_transport(f.st)); /* not through f.t */
+    cr_assert(!eddy_protocol_wrapper_of(f.outer)->disconnecting);
+    cr_assert(eddy_transport_disconnecting(f.t), "the real transport is closing");
+    close_fixture(&f);
+}
+
 Test(policies_wrapper, addresses_and_fileno_come_from_the_real_transport)
 {
     fixture f;

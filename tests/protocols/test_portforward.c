@@ -13,7 +13,7 @@ TestSuite(portforward, .timeout = 30);
 
 typedef struct forward {
     eddy_reactor *r;
-    eddy_simple_factory target;   /* the destination service */
+    eddy_simple_factory target; /* the destination service */
     eddy_port *target_port;
     eddy_client_endpoint *dest;
     eddy_portforward_factory pf;

@@ -347,6 +347,38 @@ Test(string_transport, close_requested_inside_a_handler_is_delivered_after_it_re
     eddy_string_transport_free(st);
 }
 
+Test(string_transport, disconnecting_is_true_after_lose_connection)
+{
+    fixture f;
+    setup(&f, false);
+    cr_assert(!eddy_transport_disconnecting(f.t));
+    eddy_transport_lose_connection(f.t);
+    cr_assert(eddy_transport_disconnecting(f.t), "even though the close is only recorded");
+    teardown(&f);
+}
+
+Test(string_transport, disconnecting_is_true_after_abort_and_after_the_loss)
+{
+    fixture f;
+    setup(&f, false);
+    eddy_transport_abort_connection(f.t);
+    cr_assert(eddy_transport_disconnecting(f.t));
+    teardown(&f);
+    setup(&f, false);
+    eddy_string_transport_lose(f.st, EDDY_ECONNLOST);
+    cr_assert(eddy_transport_disconnecting(f.t), "a lost connection is disconnecting");
+    teardown(&f);
+}
+
+Test(string_transport, half_close_is_not_disconnecting)
+{
+    fixture f;
+    setup(&f, false);
+    eddy_transport_lose_write_connection(f.t);
+    cr_assert(!eddy_transport_disconnecting(f.t));
+    teardown(&f);
+}
+
 Test(string_transport, half_close_is_recorded_and_calls_write_connection_lost)
 {
     fixture f;

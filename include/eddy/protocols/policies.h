@@ -107,6 +107,7 @@ void eddy_protocol_wrapper_unregister_producer(eddy_transport *t);
 size_t eddy_protocol_wrapper_buffered(const eddy_transport *t);
 void eddy_protocol_wrapper_set_water_marks(eddy_transport *t, size_t low, size_t high);
 const char *eddy_protocol_wrapper_log_prefix(const eddy_transport *t);
+bool eddy_protocol_wrapper_disconnecting(const eddy_transport *t);
 
 /* ---- the generic wrapping factory ---------------------------------------------------------- */
 

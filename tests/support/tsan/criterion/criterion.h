@@ -46,8 +46,8 @@ _Noreturn void criterion_shim_skip(const char *fmt, ...);
 void criterion_shim_log(const char *level, const char *fmt, ...);
 
 #define TestSuite(suite_name, ...)                                                                 \
-    static struct criterion_shim_suite criterion_shim_suite_##suite_name = {                       \
-        .name = #suite_name, __VA_ARGS__};                                                         \
+    static struct criterion_shim_suite criterion_shim_suite_##suite_name = {.name = #suite_name,   \
+                                                                            __VA_ARGS__};          \
     __attribute__((constructor)) static void criterion_shim_reg_suite_##suite_name(void)           \
     {                                                                                              \
         criterion_shim_register_suite(&criterion_shim_suite_##suite_name);                         \
@@ -72,16 +72,16 @@ void criterion_shim_log(const char *level, const char *fmt, ...);
             criterion_shim_fail(__FILE__, __LINE__, text, "" __VA_ARGS__);                         \
     } while (0)
 
-#define cr_assert(cond, ...) CRITERION_SHIM_CHECK((cond), #cond, __VA_ARGS__)
-#define cr_assert_not(cond, ...) CRITERION_SHIM_CHECK(!(cond), "!(" #cond ")", __VA_ARGS__)
-#define cr_assert_fail(...) CRITERION_SHIM_CHECK(0, "cr_assert_fail", __VA_ARGS__)
-#define cr_assert_eq(a, b, ...) CRITERION_SHIM_CHECK((a) == (b), #a " == " #b, __VA_ARGS__)
-#define cr_assert_neq(a, b, ...) CRITERION_SHIM_CHECK((a) != (b), #a " != " #b, __VA_ARGS__)
-#define cr_assert_lt(a, b, ...) CRITERION_SHIM_CHECK((a) < (b), #a " < " #b, __VA_ARGS__)
-#define cr_assert_leq(a, b, ...) CRITERION_SHIM_CHECK((a) <= (b), #a " <= " #b, __VA_ARGS__)
-#define cr_assert_gt(a, b, ...) CRITERION_SHIM_CHECK((a) > (b), #a " > " #b, __VA_ARGS__)
-#define cr_assert_geq(a, b, ...) CRITERION_SHIM_CHECK((a) >= (b), #a " >= " #b, __VA_ARGS__)
-#define cr_assert_null(p, ...) CRITERION_SHIM_CHECK((p) == NULL, #p " == NULL", __VA_ARGS__)
+#define cr_assert(cond, ...)       CRITERION_SHIM_CHECK((cond), #cond, __VA_ARGS__)
+#define cr_assert_not(cond, ...)   CRITERION_SHIM_CHECK(!(cond), "!(" #cond ")", __VA_ARGS__)
+#define cr_assert_fail(...)        CRITERION_SHIM_CHECK(0, "cr_assert_fail", __VA_ARGS__)
+#define cr_assert_eq(a, b, ...)    CRITERION_SHIM_CHECK((a) == (b), #a " == " #b, __VA_ARGS__)
+#define cr_assert_neq(a, b, ...)   CRITERION_SHIM_CHECK((a) != (b), #a " != " #b, __VA_ARGS__)
+#define cr_assert_lt(a, b, ...)    CRITERION_SHIM_CHECK((a) < (b), #a " < " #b, __VA_ARGS__)
+#define cr_assert_leq(a, b, ...)   CRITERION_SHIM_CHECK((a) <= (b), #a " <= " #b, __VA_ARGS__)
+#define cr_assert_gt(a, b, ...)    CRITERION_SHIM_CHECK((a) > (b), #a " > " #b, __VA_ARGS__)
+#define cr_assert_geq(a, b, ...)   CRITERION_SHIM_CHECK((a) >= (b), #a " >= " #b, __VA_ARGS__)
+#define cr_assert_null(p, ...)     CRITERION_SHIM_CHECK((p) == NULL, #p " == NULL", __VA_ARGS__)
 #define cr_assert_not_null(p, ...) CRITERION_SHIM_CHECK((p) != NULL, #p " != NULL", __VA_ARGS__)
 #define cr_assert_str_eq(a, b, ...)                                                                \
     CRITERION_SHIM_CHECK(strcmp((a), (b)) == 0, #a " equals " #b, __VA_ARGS__)
@@ -92,21 +92,21 @@ void criterion_shim_log(const char *level, const char *fmt, ...);
 #define cr_assert_float_eq(a, b, eps, ...)                                                         \
     CRITERION_SHIM_CHECK(((a) - (b)) <= (eps) && ((b) - (a)) <= (eps), #a " ~= " #b, __VA_ARGS__)
 
-#define cr_expect cr_assert
-#define cr_expect_not cr_assert_not
-#define cr_expect_eq cr_assert_eq
-#define cr_expect_neq cr_assert_neq
-#define cr_expect_lt cr_assert_lt
-#define cr_expect_leq cr_assert_leq
-#define cr_expect_gt cr_assert_gt
-#define cr_expect_geq cr_assert_geq
-#define cr_expect_null cr_assert_null
+#define cr_expect          cr_assert
+#define cr_expect_not      cr_assert_not
+#define cr_expect_eq       cr_assert_eq
+#define cr_expect_neq      cr_assert_neq
+#define cr_expect_lt       cr_assert_lt
+#define cr_expect_leq      cr_assert_leq
+#define cr_expect_gt       cr_assert_gt
+#define cr_expect_geq      cr_assert_geq
+#define cr_expect_null     cr_assert_null
 #define cr_expect_not_null cr_assert_not_null
-#define cr_expect_str_eq cr_assert_str_eq
+#define cr_expect_str_eq   cr_assert_str_eq
 
 #define cr_skip_test(...) criterion_shim_skip("" __VA_ARGS__)
-#define cr_log_info(...) criterion_shim_log("info", __VA_ARGS__)
-#define cr_log_warn(...) criterion_shim_log("warn", __VA_ARGS__)
+#define cr_log_info(...)  criterion_shim_log("info", __VA_ARGS__)
+#define cr_log_warn(...)  criterion_shim_log("warn", __VA_ARGS__)
 #define cr_log_error(...) criterion_shim_log("error", __VA_ARGS__)
 
 #endif

@@ -1,4 +1,4 @@
-/* Readers and writers on real sockets, pipes and files. */
+/* Readers and writers: readiness, adding and removing, errors from handlers, lifetimes. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,38 +11,6 @@
 #include "eddy_test.h"
 
 TestSuite(descriptors, .timeout = 10);
-
-static void close_pair(int sv[2])
-{
-    close(sv[0]);
-    close(sv[1]);
-}
-
-static bool has_read(void *arg)
-{
-    return ((test_desc *)arg)->reads > 0;
-}
-
-static bool has_written(void *arg)
-{
-    return ((test_desc *)arg)->writes > 0;
-}
-
-static bool is_lost(void *arg)
-{
-    return ((test_desc *)arg)->lost > 0;
-}
-
-/* A read hook that behaves like a transport: 0 at EOF means a clean close, errors disconnect. */
-static void read_like_a_transport(test_desc *t)
-{
-    char buf[256];
-    ssize_t n = read(t->base.fd, buf, sizeof buf);
-    if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
-        t->read_result = 0;
-    else
-        t->read_result = n == 0 ? EDDY_ECONNDONE : -errno;
-}
 
 /* ---- basic readiness ------------------------------------------------------------------------ */
 
@@ -57,10 +25,10 @@ Test(descriptors, reader_is_called_when_its_socket_becomes_readable)
     test_iterate_n(r, 3);
     cr_assert_eq(d.reads, 0, "called before anything was written");
     test_write_byte(sv[1]);
-    test_iterate_until_fn(r, has_read, &d, 20);
+    test_iterate_until_fn(r, test_desc_has_read, &d, 20);
     cr_assert_eq(d.lost, 0);
     eddy_reactor_free(r);
-    close_pair(sv);
+    test_close_pair(sv);
 }
 
 Test(descriptors, reader_is_called_when_its_pipe_becomes_readable)
@@ -74,9 +42,9 @@ Test(descriptors, reader_is_called_when_its_pipe_becomes_readable)
     test_iterate_n(r, 2);
     cr_assert_eq(d.reads, 0);
     test_write_byte(p[1]);
-    test_iterate_until_fn(r, has_read, &d, 20);
+    test_iterate_until_fn(r, test_desc_has_read, &d, 20);
     eddy_reactor_free(r);
-    close_pair(p);
+    test_close_pair(p);
 }
 
 Test(descriptors, writer_is_called_while_its_pipe_is_writable)
@@ -87,10 +55,10 @@ Test(descriptors, writer_is_called_while_its_pipe_is_writable)
     test_desc d;
     test_desc_init(&d, r, p[1]);
     cr_assert_eq(eddy_reactor_add_writer(r, &d.base), 0);
-    test_iterate_until_fn(r, has_written, &d, 20);
+    test_iterate_until_fn(r, test_desc_has_written, &d, 20);
     cr_assert_eq(d.reads, 0, "a writer's do_read is never called");
     eddy_reactor_free(r);
-    close_pair(p);
+    test_close_pair(p);
 }
 
 Test(descriptors, writer_of_a_full_pipe_waits_until_it_drains)
@@ -109,9 +77,9 @@ Test(descriptors, writer_of_a_full_pipe_waits_until_it_drains)
     cr_assert_eq(d.writes, 0, "called while the pipe was full");
     while (read(p[0], block, sizeof block) > 0)
         ;
-    test_iterate_until_fn(r, has_written, &d, 20);
+    test_iterate_until_fn(r, test_desc_has_written, &d, 20);
     eddy_reactor_free(r);
-    close_pair(p);
+    test_close_pair(p);
 }
 
 Test(descriptors, readers_are_level_triggered)
@@ -124,12 +92,12 @@ Test(descriptors, readers_are_level_triggered)
     d.drain = false; /* leave the byte there */
     eddy_reactor_add_reader(r, &d.base);
     test_write_byte(sv[1]);
-    test_iterate_until_fn(r, has_read, &d, 20);
+    test_iterate_until_fn(r, test_desc_has_read, &d, 20);
     int before = d.reads;
     test_iterate_n(r, 3);
     cr_assert_eq(d.reads, before + 3, "called again on every iteration while data is waiting");
     eddy_reactor_free(r);
-    close_pair(sv);
+    test_close_pair(sv);
 }
 
 Test(descriptors, reader_sees_the_peer_close_as_a_clean_end)
@@ -140,10 +108,10 @@ Test(descriptors, reader_sees_the_peer_close_as_a_clean_end)
     test_desc d;
     test_desc_init(&d, r, sv[0]);
     d.drain = false;
-    d.on_read = read_like_a_transport;
+    d.on_read = test_desc_read_like_a_transport;
     eddy_reactor_add_reader(r, &d.base);
     close(sv[1]);
-    test_iterate_until_fn(r, is_lost, &d, 20);
+    test_iterate_until_fn(r, test_desc_is_lost, &d, 20);
     cr_assert_eq(d.lost, 1);
     cr_assert_eq(d.lost_code, EDDY_ECONNDONE);
     eddy_reactor_free(r);
@@ -160,10 +128,10 @@ Test(descriptors, one_object_can_read_and_write)
     cr_assert_eq(eddy_reactor_add_reader(r, &d.base), 0);
     cr_assert_eq(eddy_reactor_add_writer(r, &d.base), 0);
     test_write_byte(sv[1]);
-    test_iterate_until_fn(r, has_read, &d, 20);
-    test_iterate_until_fn(r, has_written, &d, 20);
+    test_iterate_until_fn(r, test_desc_has_read, &d, 20);
+    test_iterate_until_fn(r, test_desc_has_written, &d, 20);
     eddy_reactor_free(r);
-    close_pair(sv);
+    test_close_pair(sv);
 }
 
 Test(descriptors, different_objects_may_read_and_write_the_same_fd)
@@ -177,12 +145,12 @@ Test(descriptors, different_objects_may_read_and_write_the_same_fd)
     cr_assert_eq(eddy_reactor_add_reader(r, &reader.base), 0);
     cr_assert_eq(eddy_reactor_add_writer(r, &writer.base), 0);
     test_write_byte(sv[1]);
-    test_iterate_until_fn(r, has_read, &reader, 20);
-    test_iterate_until_fn(r, has_written, &writer, 20);
+    test_iterate_until_fn(r, test_desc_has_read, &reader, 20);
+    test_iterate_until_fn(r, test_desc_has_written, &writer, 20);
     cr_assert_eq(reader.writes, 0);
     cr_assert_eq(writer.reads, 0);
     eddy_reactor_free(r);
-    close_pair(sv);
+    test_close_pair(sv);
 }
 
 /* ---- adding and removing -------------------------------------------------------------------- */
@@ -203,7 +171,7 @@ Test(descriptors, adding_the_same_reader_twice_is_a_no_op)
     test_iterate_n(r, 3);
     cr_assert_eq(d.reads, 0);
     eddy_reactor_free(r);
-    close_pair(sv);
+    test_close_pair(sv);
 }
 
 Test(descriptors, second_reader_on_the_same_fd_is_refused_with_eexist)
@@ -219,10 +187,10 @@ Test(descriptors, second_reader_on_the_same_fd_is_refused_with_eexist)
     cr_assert_eq(eddy_reactor_add_writer(r, &first.base), 0);
     cr_assert_eq(eddy_reactor_add_writer(r, &second.base), -EEXIST);
     test_write_byte(sv[1]);
-    test_iterate_until_fn(r, has_read, &first, 20);
+    test_iterate_until_fn(r, test_desc_has_read, &first, 20);
     cr_assert_eq(second.reads + second.writes, 0, "the refused object is never called");
     eddy_reactor_free(r);
-    close_pair(sv);
+    test_close_pair(sv);
 }
 
 Test(descriptors, invalid_descriptors_are_refused_with_einval)
@@ -269,7 +237,7 @@ Test(descriptors, removed_reader_is_not_called)
     cr_assert_eq(d.reads, 0);
     cr_assert_eq(d.lost, 0, "removal is not a disconnection");
     eddy_reactor_free(r);
-    close_pair(sv);
+    test_close_pair(sv);
 }
 
 Test(descriptors, removing_the_writer_role_keeps_the_reader_role)
@@ -281,17 +249,17 @@ Test(descriptors, removing_the_writer_role_keeps_the_reader_role)
     test_desc_init(&d, r, sv[0]);
     eddy_reactor_add_reader(r, &d.base);
     eddy_reactor_add_writer(r, &d.base);
-    test_iterate_until_fn(r, has_written, &d, 20);
+    test_iterate_until_fn(r, test_desc_has_written, &d, 20);
     eddy_reactor_remove_writer(r, &d.base);
     int writes = d.writes;
     test_write_byte(sv[1]);
-    test_iterate_until_fn(r, has_read, &d, 20);
+    test_iterate_until_fn(r, test_desc_has_read, &d, 20);
     test_iterate_n(r, 2);
     cr_assert_eq(d.writes, writes);
     cr_assert(test_is_reader(r, &d.base));
     cr_assert_not(test_is_writer(r, &d.base));
     eddy_reactor_free(r);
-    close_pair(sv);
+    test_close_pair(sv);
 }
 
 Test(descriptors, descriptor_can_be_added_again_after_removal)
@@ -307,9 +275,9 @@ Test(descriptors, descriptor_can_be_added_again_after_removal)
     test_iterate_n(r, 1);
     cr_assert_eq(eddy_reactor_add_reader(r, &d.base), 0);
     test_write_byte(sv[1]);
-    test_iterate_until_fn(r, has_read, &d, 20);
+    test_iterate_until_fn(r, test_desc_has_read, &d, 20);
     eddy_reactor_free(r);
-    close_pair(sv);
+    test_close_pair(sv);
 }
 
 Test(descriptors, get_readers_and_get_writers_list_what_was_added)
@@ -336,8 +304,8 @@ Test(descriptors, get_readers_and_get_writers_list_what_was_added)
     cr_assert_eq(test_count_readers(r), 1);
     cr_assert_not(test_is_reader(r, &r2.base));
     eddy_reactor_free(r);
-    close_pair(a);
-    close_pair(b);
+    test_close_pair(a);
+    test_close_pair(b);
 }
 
 static bool array_has(eddy_descriptor **list, size_t n, const eddy_descriptor *d)
@@ -387,8 +355,8 @@ Test(descriptors, remove_all_returns_each_removed_object_once_and_keeps_the_wake
     cr_assert_eq(both.reads + both.writes + reader.reads + writer.writes, calls);
     cr_assert_eq(both.lost + reader.lost + writer.lost, 0, "removal is not a disconnection");
     eddy_reactor_free(r);
-    close_pair(a);
-    close_pair(b);
+    test_close_pair(a);
+    test_close_pair(b);
 }
 
 Test(descriptors, remove_all_of_nothing_returns_an_empty_list)
@@ -419,7 +387,7 @@ static void check_disconnected_once_with(int code, bool writer)
     eddy_reactor_add_reader(r, &d.base);
     eddy_reactor_add_writer(r, &d.base);
     test_write_byte(sv[1]);
-    test_iterate_until_fn(r, is_lost, &d, 20);
+    test_iterate_until_fn(r, test_desc_is_lost, &d, 20);
     int calls = d.reads + d.writes;
     test_write_byte(sv[1]);
     test_iterate_n(r, 3);
@@ -429,7 +397,7 @@ static void check_disconnected_once_with(int code, bool writer)
     cr_assert_not(test_is_reader(r, &d.base));
     cr_assert_not(test_is_writer(r, &d.base));
     eddy_reactor_free(r);
-    close_pair(sv);
+    test_close_pair(sv);
 }
 
 Test(descriptors, read_error_disconnects_once_with_that_code)
@@ -481,11 +449,11 @@ Test(descriptors, connection_lost_reason_tells_clean_close_from_lost_connection)
         d.user = &seen;
         eddy_reactor_add_reader(r, &d.base);
         test_write_byte(sv[1]);
-        test_iterate_until_fn(r, is_lost, &d, 20);
+        test_iterate_until_fn(r, test_desc_is_lost, &d, 20);
         cr_assert_eq(seen.done, codes[i] == EDDY_ECONNDONE);
         cr_assert_eq(seen.lost, codes[i] != EDDY_ECONNDONE);
         eddy_reactor_free(r);
-        close_pair(sv);
+        test_close_pair(sv);
     }
 }
 
@@ -538,7 +506,7 @@ Test(descriptors, object_may_free_itself_in_connection_lost)
     cr_assert_eq(lost, 1);
     cr_assert_eq(test_count_readers(r) + test_count_writers(r), 0);
     eddy_reactor_free(r);
-    close_pair(sv);
+    test_close_pair(sv);
 }
 
 static void remove_self(test_desc *t)
@@ -559,14 +527,14 @@ Test(descriptors, handler_may_remove_itself_inside_do_read)
     eddy_reactor_add_reader(r, &d.base);
     eddy_reactor_add_writer(r, &d.base);
     test_write_byte(sv[1]);
-    test_iterate_until_fn(r, has_read, &d, 20);
+    test_iterate_until_fn(r, test_desc_has_read, &d, 20);
     int writes = d.writes;
     test_iterate_n(r, 3);
     cr_assert_eq(d.reads, 1, "called again after removing itself (the byte is still there)");
     cr_assert_eq(d.writes, writes, "write handler called after removal in do_read");
     cr_assert_eq(d.lost, 0);
     eddy_reactor_free(r);
-    close_pair(sv);
+    test_close_pair(sv);
 }
 
 static void remove_own_writer(test_desc *t)
@@ -588,373 +556,8 @@ Test(descriptors, writer_removed_by_do_read_gets_no_write_event_from_the_same_ba
     int writes = d.writes;
     cr_assert_gt(writes, 0);
     test_write_byte(sv[1]); /* next batch: readable and writable together */
-    test_iterate_until_fn(r, has_read, &d, 20);
+    test_iterate_until_fn(r, test_desc_has_read, &d, 20);
     cr_assert_eq(d.writes, writes);
     eddy_reactor_free(r);
-    close_pair(sv);
-}
-
-/* ---- stale events --------------------------------------------------------------------------- */
-
-/* Two readers, both readable in the same batch. Whichever runs first does `act` to the other. */
-struct rival {
-    test_desc d;
-    struct rival *other;
-    struct stale_case *c;
-};
-
-struct stale_case {
-    eddy_reactor *r;
-    int first_reads_of_other; /* the other's reads when the first handler acted */
-    bool acted;
-    bool close_and_reuse;
-    int reused_fd;
-    int fresh_peer;
-    test_desc fresh; /* the reader that took over the reused fd number */
-};
-
-static void act_on_rival(test_desc *t)
-{
-    struct rival *me = (struct rival *)t;
-    struct stale_case *c = me->c;
-    if (c->acted)
-        return;
-    c->acted = true;
-    test_desc *victim = &me->other->d;
-    cr_assert_eq(eddy_reactor_remove_reader(c->r, &victim->base), 0);
-    if (!c->close_and_reuse)
-        return;
-    int old = victim->base.fd;
-    int sv[2];
-    test_socketpair(sv); /* made while `old` is still open, so it cannot take that number */
-    close(old);
-    cr_assert_eq(dup2(sv[0], old), old, "reuse the closed number");
-    close(sv[0]);
-    c->reused_fd = old;
-    c->fresh_peer = sv[1];
-    test_desc_init(&c->fresh, c->r, old);
-    cr_assert_eq(eddy_reactor_add_reader(c->r, &c->fresh.base), 0);
-}
-
-static void run_stale_case(bool close_and_reuse)
-{
-    eddy_reactor *r = test_reactor_new();
-    int a[2], b[2];
-    test_socketpair(a);
-    test_socketpair(b);
-    struct stale_case c = {.r = r, .close_and_reuse = close_and_reuse, .fresh_peer = -1};
-    struct rival ra, rb;
-    test_desc_init(&ra.d, r, a[0]);
-    test_desc_init(&rb.d, r, b[0]);
-    ra.other = &rb, rb.other = &ra;
-    ra.c = rb.c = &c;
-    ra.d.drain = rb.d.drain = false; /* both stay readable */
-    ra.d.on_read = rb.d.on_read = act_on_rival;
-    eddy_reactor_add_reader(r, &ra.d.base);
-    eddy_reactor_add_reader(r, &rb.d.base);
-    test_iterate_n(r, 1);
-    test_write_byte(a[1]);
-    test_write_byte(b[1]);
-    cr_assert_eq(eddy_reactor_iterate(r, 1), 0); /* both ready: one batch */
-    cr_assert(c.acted, "neither reader ran");
-    cr_assert_eq(ra.d.reads + rb.d.reads, 1, "the removed reader got the batch's event");
-    test_iterate_n(r, 3);
-    struct rival *first = ra.d.reads ? &ra : &rb;
-    cr_assert_eq(first->other->d.reads, 0, "a removed reader was called later");
-    if (close_and_reuse) {
-        cr_assert_eq(c.fresh.reads, 0, "the new reader of the reused fd got a stale event");
-        test_write_byte(c.fresh_peer);
-        test_iterate_until_fn(r, has_read, &c.fresh, 20);
-        close(c.fresh_peer);
-    }
-    eddy_reactor_free(r);
-    close_pair(a); /* in the reuse case one of a[0]/b[0] is the reused number */
-    close_pair(b);
-}
-
-Test(descriptors, reader_removed_by_another_handler_gets_no_event_from_the_same_batch)
-{
-    run_stale_case(false);
-}
-
-Test(descriptors, fd_closed_and_reused_by_another_handler_gets_no_stale_event)
-{
-    run_stale_case(true);
-}
-
-/* ---- what the backends cannot watch ---------------------------------------------------------- */
-
-Test(descriptors, regular_file_reader_is_always_ready)
-{
-    eddy_reactor *r = test_reactor_new();
-    FILE *f = tmpfile();
-    cr_assert_not_null(f);
-    fputs("contents", f);
-    fflush(f);
-    test_desc d;
-    test_desc_init(&d, r, fileno(f));
-    d.drain = false;
-    cr_assert_eq(eddy_reactor_add_reader(r, &d.base), 0);
-    /* With a file always ready, iterate must not block: 30 s would pass the suite's timeout. */
-    for (int i = 0; i < 3; i++)
-        cr_assert_eq(eddy_reactor_iterate(r, 30), 0);
-    cr_assert_geq(d.reads, 2);
-    cr_assert_eq(d.lost, 0, "a file is not a backend error");
-    eddy_reactor_remove_reader(r, &d.base);
-    int reads = d.reads;
-    test_iterate_n(r, 2);
-    cr_assert_eq(d.reads, reads);
-    eddy_reactor_free(r);
-    fclose(f);
-}
-
-Test(descriptors, regular_file_writer_is_always_ready)
-{
-    eddy_reactor *r = test_reactor_new();
-    FILE *f = tmpfile();
-    cr_assert_not_null(f);
-    test_desc d;
-    test_desc_init(&d, r, fileno(f));
-    cr_assert_eq(eddy_reactor_add_writer(r, &d.base), 0);
-    for (int i = 0; i < 3; i++)
-        cr_assert_eq(eddy_reactor_iterate(r, 30), 0);
-    cr_assert_geq(d.writes, 2);
-    cr_assert_eq(d.lost, 0);
-    eddy_reactor_free(r);
-    fclose(f);
-}
-
-Test(descriptors, fd_that_is_not_open_ends_in_connection_lost)
-{
-    eddy_reactor *r = test_reactor_new();
-    int sv[2];
-    test_socketpair(sv);
-    close_pair(sv); /* sv[0] is now a number nobody uses */
-    test_desc d;
-    test_desc_init(&d, r, sv[0]);
-    d.drain = false;
-    d.on_read = read_like_a_transport;
-    int rc = eddy_reactor_add_reader(r, &d.base);
-    cr_assert_eq(rc, 0, "the backend's refusal comes through connection_lost, not add_reader");
-    test_iterate_until_fn(r, is_lost, &d, 20);
-    cr_assert_eq(d.lost, 1);
-    cr_assert_eq(d.lost_code, -EBADF);
-    cr_assert_not(test_is_reader(r, &d.base));
-    eddy_reactor_free(r);
-}
-
-/* A socket moved to a descriptor number >= FD_SETSIZE, or -1 if the limit cannot be raised. */
-static int high_fd(int fd)
-{
-    int target = FD_SETSIZE + 100;
-    struct rlimit rl;
-    cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
-    if (rl.rlim_cur <= (rlim_t)target) {
-        if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max <= (rlim_t)target)
-            return -1;
-        rl.rlim_cur = (rlim_t)target + 1;
-        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-            return -1;
-    }
-    cr_assert_eq(dup2(fd, target), target);
-    return target;
-}
-
-Test(descriptors, fd_above_fd_setsize_is_refused_by_select_and_watched_by_the_others)
-{
-    eddy_reactor *r = test_reactor_new();
-    int sv[2];
-    test_socketpair(sv);
-    int fd = high_fd(sv[0]);
-    if (fd < 0) {
-        eddy_reactor_free(r);
-        close_pair(sv);
-        cr_skip_test("cannot raise RLIMIT_NOFILE above FD_SETSIZE");
-    }
-    test_desc d;
-    test_desc_init(&d, r, fd);
-    bool is_select = strcmp(eddy_reactor_backend_name(r), "select") == 0;
-    int rc = eddy_reactor_add_reader(r, &d.base);
-    if (is_select) {
-        cr_assert_eq(rc, EDDY_EFDLIMIT);
-        cr_assert_eq(eddy_reactor_add_writer(r, &d.base), EDDY_EFDLIMIT);
-        cr_assert_eq(test_count_readers(r) + test_count_writers(r), 0);
-        /* the reactor still works for the fds it can watch */
-        test_desc low;
-        test_desc_init(&low, r, sv[0]);
-        cr_assert_eq(eddy_reactor_add_reader(r, &low.base), 0);
-        test_write_byte(sv[1]);
-        test_iterate_until_fn(r, has_read, &low, 20);
-        cr_assert_eq(d.reads + d.lost, 0);
-    } else {
-        cr_assert_eq(rc, 0);
-        test_write_byte(sv[1]);
-        test_iterate_until_fn(r, has_read, &d, 20);
-    }
-    eddy_reactor_free(r);
-    close(fd);
-    close_pair(sv);
-}
-
-/* ---- handlers that add descriptors ---------------------------------------------------------- */
-
-struct adder {
-    test_desc d;
-    test_desc *newcomer;
-};
-
-static void add_newcomer(test_desc *t)
-{
-    struct adder *a = (struct adder *)t;
-    cr_assert_eq(eddy_reactor_add_reader(t->r, &a->newcomer->base), 0);
-}
-
-Test(descriptors, reader_added_by_a_handler_is_watched)
-{
-    eddy_reactor *r = test_reactor_new();
-    int a[2], b[2];
-    test_socketpair(a);
-    test_socketpair(b);
-    test_desc newcomer;
-    test_desc_init(&newcomer, r, b[0]);
-    struct adder ad = {.newcomer = &newcomer};
-    test_desc_init(&ad.d, r, a[0]);
-    ad.d.on_read = add_newcomer;
-    eddy_reactor_add_reader(r, &ad.d.base);
-    test_write_byte(a[1]);
-    test_iterate_until_fn(r, has_read, &ad.d, 20);
-    test_write_byte(b[1]);
-    test_iterate_until_fn(r, has_read, &newcomer, 20);
-    eddy_reactor_free(r);
-    close_pair(a);
-    close_pair(b);
-}
-
-/* ---- more than one batch, and ending the batch early ---------------------------------------- */
-
-static void remove_everything(test_desc *t)
-{
-    eddy_descriptor **removed = NULL;
-    size_t n = 0;
-    cr_assert_eq(eddy_reactor_remove_all(t->r, &removed, &n), 0);
-    free(removed);
-}
-
-Test(descriptors, remove_all_from_a_handler_cancels_the_rest_of_the_batch)
-{
-    eddy_reactor *r = test_reactor_new();
-    int a[2], b[2];
-    test_socketpair(a);
-    test_socketpair(b);
-    test_desc da, db;
-    test_desc_init(&da, r, a[0]);
-    test_desc_init(&db, r, b[0]);
-    da.on_read = db.on_read = remove_everything;
-    eddy_reactor_add_reader(r, &da.base);
-    eddy_reactor_add_reader(r, &db.base);
-    test_iterate_n(r, 1);
-    test_write_byte(a[1]);
-    test_write_byte(b[1]);
-    cr_assert_eq(eddy_reactor_iterate(r, 1), 0);
-    test_iterate_n(r, 2);
-    cr_assert_eq(da.reads + db.reads, 1, "a reader removed by remove_all was still called");
-    eddy_reactor_free(r);
-    close_pair(a);
-    close_pair(b);
-}
-
-static void crash_in_read(test_desc *t)
-{
-    eddy_reactor_crash(t->r);
-}
-
-Test(descriptors, crash_in_a_read_handler_skips_the_rest_of_the_batch)
-{
-    eddy_reactor *r = test_reactor_new();
-    int a[2], b[2];
-    test_socketpair(a);
-    test_socketpair(b);
-    test_desc da, db;
-    test_desc_init(&da, r, a[0]);
-    test_desc_init(&db, r, b[0]);
-    da.drain = db.drain = false;
-    da.on_read = db.on_read = crash_in_read;
-    eddy_reactor_add_reader(r, &da.base);
-    eddy_reactor_add_reader(r, &db.base);
-    test_write_byte(a[1]);
-    test_write_byte(b[1]);
-    cr_assert_eq(eddy_reactor_run(r), 0);
-    cr_assert_eq(da.reads + db.reads, 1, "handlers ran after crash");
-    cr_assert_eq(da.lost + db.lost, 0, "crash disconnects nothing");
-    eddy_reactor_free(r);
-    close_pair(a);
-    close_pair(b);
-}
-
-Test(descriptors, descriptor_whose_fd_became_minus_one_is_disconnected_on_its_next_event)
-{
-    eddy_reactor *r = test_reactor_new();
-    int sv[2];
-    test_socketpair(sv);
-    test_desc d;
-    test_desc_init(&d, r, sv[0]);
-    eddy_reactor_add_reader(r, &d.base);
-    test_iterate_n(r, 1);
-    d.base.fd = -1; /* "already closed", while the reactor still watches the number */
-    test_write_byte(sv[1]);
-    test_iterate_until_fn(r, is_lost, &d, 20);
-    cr_assert_eq(d.reads, 0, "do_read was called with fd -1");
-    cr_assert_eq(d.lost, 1);
-    cr_assert_not(test_is_reader(r, &d.base));
-    test_iterate_n(r, 2);
-    cr_assert_eq(d.lost, 1);
-    eddy_reactor_free(r);
-    close_pair(sv);
-}
-
-static bool every_reader_called(void *arg)
-{
-    test_desc **all = arg;
-    for (size_t i = 0; all[i]; i++)
-        if (all[i]->reads == 0)
-            return false;
-    return true;
-}
-
-Test(descriptors, busy_descriptors_do_not_starve_the_others)
-{
-    /* More ready descriptors than one poll returns, none of them ever drained: each must still
-     * get its turn. select cannot watch that many, so it gets as many as FD_SETSIZE allows. */
-    eddy_reactor *r = test_reactor_new();
-    bool is_select = strcmp(eddy_reactor_backend_name(r), "select") == 0;
-    size_t n = is_select ? 450 : 1500;
-    struct rlimit rl;
-    cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
-    if (rl.rlim_cur < 2 * n + 64) {
-        rl.rlim_cur = 2 * n + 64;
-        if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < rl.rlim_cur) {
-            eddy_reactor_free(r);
-            cr_skip_test("RLIMIT_NOFILE too low");
-        }
-        cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
-    }
-    int(*pairs)[2] = calloc(n, sizeof *pairs);
-    test_desc *descs = calloc(n, sizeof *descs);
-    test_desc **all = calloc(n + 1, sizeof *all);
-    cr_assert(pairs && descs && all);
-    for (size_t i = 0; i < n; i++) {
-        test_socketpair(pairs[i]);
-        test_desc_init(&descs[i], r, pairs[i][0]);
-        descs[i].drain = false;
-        all[i] = &descs[i];
-        cr_assert_eq(eddy_reactor_add_reader(r, &descs[i].base), 0);
-        test_write_byte(pairs[i][1]);
-    }
-    test_iterate_until_fn(r, every_reader_called, all, 10);
-    eddy_reactor_free(r);
-    for (size_t i = 0; i < n; i++)
-        close_pair(pairs[i]);
-    free(pairs);
-    free(descs);
-    free(all);
+    test_close_pair(sv);
 }

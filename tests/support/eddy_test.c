@@ -1,6 +1,8 @@
 /* eddy_test.c - see eddy_test.h. */
 #include "eddy_test.h"
 
+#include <errno.h>
+
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,4 +169,36 @@ bool test_is_writer(eddy_reactor *r, const eddy_descriptor *d)
     bool found = false;
     count_list(r, true, d, &found);
     return found;
+}
+
+void test_close_pair(int sv[2])
+{
+    close(sv[0]);
+    close(sv[1]);
+}
+
+bool test_desc_has_read(void *arg)
+{
+    return ((test_desc *)arg)->reads > 0;
+}
+
+bool test_desc_has_written(void *arg)
+{
+    return ((test_desc *)arg)->writes > 0;
+}
+
+bool test_desc_is_lost(void *arg)
+{
+    return ((test_desc *)arg)->lost > 0;
+}
+
+/* A read hook that behaves like a transport: 0 at EOF means a clean close, errors disconnect. */
+void test_desc_read_like_a_transport(test_desc *t)
+{
+    char buf[256];
+    ssize_t n = read(t->base.fd, buf, sizeof buf);
+    if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
+        t->read_result = 0;
+    else
+        t->read_result = n == 0 ? EDDY_ECONNDONE : -errno;
 }

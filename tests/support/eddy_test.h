@@ -60,4 +60,13 @@ size_t test_count_writers(eddy_reactor *r);
 bool test_is_reader(eddy_reactor *r, const eddy_descriptor *d);
 bool test_is_writer(eddy_reactor *r, const eddy_descriptor *d);
 
+/** Close both ends of a pair. */
+void test_close_pair(int sv[2]);
+/** Predicates on a test_desc for test_iterate_until_fn: it read, it wrote, it was lost. */
+bool test_desc_has_read(void *arg);
+bool test_desc_has_written(void *arg);
+bool test_desc_is_lost(void *arg);
+/** A read hook that behaves like a transport: 0 at EOF means a clean close, errors disconnect. */
+void test_desc_read_like_a_transport(test_desc *t);
+
 #endif

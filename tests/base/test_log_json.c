@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "eddy_test.h"
+
 #include "eddy/log.h"
 
 TestSuite(log_json, .timeout = 30);
@@ -165,9 +167,8 @@ Test(log_json, twisteds_reader_reads_eddys_json_log)
 {
     if (!twisted_available())
         cr_skip_test("python3-twisted is not installed");
-    char path[] = "/tmp/eddy-log-json-XXXXXX";
-    int fd = mkstemp(path);
-    cr_assert_geq(fd, 0);
+    char path[128];
+    int fd = test_mkstemp(path, sizeof path, "eddy-log-json");
     cr_assert_eq(eddy_log_add_json_fd(fd, EDDY_LOG_DEBUG, NULL), 0);
     eddy_log(EDDY_LOG_INFO, "eddy.net.tcp", "Echo,1,127.0.0.1", "accepted {fd=%d}", 7);
     eddy_log_kv(EDDY_LOG_ERROR, "myapp", NULL,

@@ -122,8 +122,8 @@ Test(endpoint_sockets, tcp_endpoints_listen_connect_and_talk_over_loopback)
 
 Test(endpoint_sockets, unix_endpoints_listen_connect_and_talk_through_a_socket_file)
 {
-    char dir[] = "/tmp/eddy-endpoint-XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
+    char dir[64];
+    test_mkdtemp(dir, sizeof dir, "eddy-endpoint");
     char desc[128], path[96];
     snprintf(path, sizeof path, "%s/s.sock", dir);
     snprintf(desc, sizeof desc, "unix:%s:mode=600", path);

@@ -173,9 +173,8 @@ Test(fdio, both_descriptors_missing_is_einval)
 
 Test(fdio, a_regular_file_is_read_to_its_end)
 {
-    char path[] = "/tmp/eddy-fdio-XXXXXX";
-    int fd = mkstemp(path);
-    cr_assert_geq(fd, 0);
+    char path[256];
+    int fd = test_mkstemp(path, sizeof path, "eddy-fdio");
     unlink(path);
     char *content = malloc(300000);
     fill_pattern(content, 300000, 11);

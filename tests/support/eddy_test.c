@@ -202,3 +202,28 @@ void test_desc_read_like_a_transport(test_desc *t)
     else
         t->read_result = n == 0 ? EDDY_ECONNDONE : -errno;
 }
+
+/* mkstemp/mkdtemp want a name ending in six 'X': build it rather than spell it. */
+static void temp_template(char *path, size_t size, const char *stem)
+{
+    const char *base = getenv("TMPDIR");
+    int n = snprintf(path, size, "%s/%s-", base && *base ? base : "/tmp", stem);
+    cr_assert(n > 0 && (size_t)n + 7 <= size, "temporary path too long");
+    memset(path + n, 'X', 6);
+    path[n + 6] = '\0';
+}
+
+int test_mkstemp(char *path, size_t size, const char *stem)
+{
+    temp_template(path, size, stem);
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0, "mkstemp %s", path);
+    return fd;
+}
+
+char *test_mkdtemp(char *path, size_t size, const char *stem)
+{
+    temp_template(path, size, stem);
+    cr_assert_not_null(mkdtemp(path), "mkdtemp %s", path);
+    return path;
+}

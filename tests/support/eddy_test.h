@@ -69,4 +69,9 @@ bool test_desc_is_lost(void *arg);
 /** A read hook that behaves like a transport: 0 at EOF means a clean close, errors disconnect. */
 void test_desc_read_like_a_transport(test_desc *t);
 
+/** A new temporary file "$TMPDIR/STEM-??????" (path filled in); returns its fd. */
+int test_mkstemp(char *path, size_t size, const char *stem);
+/** A new temporary directory "$TMPDIR/STEM-??????"; returns `path`. */
+char *test_mkdtemp(char *path, size_t size, const char *stem);
+
 #endif

@@ -2,6 +2,7 @@
  * Runs once per backend (--reactor is set from EDDY_REACTOR). Waits are bounded reads with
  * timeouts on pipes and sockets, never sleeps. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -304,6 +305,43 @@ Test(runner, lines_sends_each_line_to_the_other_clients)
     cr_assert_not_null(strstr(buf, "> hi there\r\n"), "b got: %s", buf);
     close(a);
     close(b);
+    kill(p.pid, SIGTERM);
+    cr_assert_eq(finish(&p), 0, "stderr: %s", p.log);
+}
+
+Test(runner, lines_drops_a_client_that_reads_too_slowly)
+{
+    proc p;
+    start(&p, (const char *[]){"lines", "--listen", "tcp:0:interface=127.0.0.1", NULL});
+    int port = listening_port(&p);
+    int talker = connect_to(port), sleeper = connect_to(port);
+    char line[1024];
+    memset(line, 'z', sizeof line - 2);
+    line[sizeof line - 2] = '\r';
+    line[sizeof line - 1] = '\n';
+    /* 32 MB of lines for a client that never reads: far more than the kernel's buffers plus the
+     * server's 1 MiB allowance, so the server must drop it rather than queue the rest. The
+     * talker's own socket is drained meanwhile so it can keep writing. */
+    struct timeval tv = {.tv_sec = 0, .tv_usec = 1000};
+    setsockopt(talker, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    for (int i = 0; i < 32 * 1024; i++) {
+        cr_assert_eq(send(talker, line, sizeof line, MSG_NOSIGNAL), (ssize_t)sizeof line);
+        char sink[4096];
+        while (recv(talker, sink, sizeof sink, MSG_DONTWAIT) > 0)
+            ;
+    }
+    char buf[65536];
+    ssize_t n;
+    size_t total = 0;
+    while ((n = recv(sleeper, buf, sizeof buf, 0)) > 0)
+        total += (size_t)n;
+    int err = errno;
+    /* dropped: the stream ends (EOF or reset) before everything was relayed; a timeout (EAGAIN)
+     * would mean the server kept it */
+    cr_assert(n == 0 || err == ECONNRESET, "recv ended with %zd (%s)", n, strerror(err));
+    cr_assert_lt(total, (size_t)32 * 1024 * sizeof line, "the slow client got only part");
+    close(talker);
+    close(sleeper);
     kill(p.pid, SIGTERM);
     cr_assert_eq(finish(&p), 0, "stderr: %s", p.log);
 }

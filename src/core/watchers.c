@@ -248,18 +248,45 @@ int eddy_reactor_remove_all(eddy_reactor *r, eddy_descriptor ***removed, size_t 
     return 0;
 }
 
+static void disconnect(eddy_reactor *r, int fd, eddy_descriptor *d, eddy_failure *reason);
+
+/* One descriptor the shutdown sweep will tell, and where it was registered. */
+typedef struct sweep_entry {
+    eddy_descriptor *d;
+    int fd;
+    uint32_t gen;
+} sweep_entry;
+
+/* At shutdown every descriptor registered now is removed and told, one at a time. Each is looked
+ * up again just before its turn: a connection_lost earlier in the sweep may have removed (and
+ * freed) it, say a transport freeing the port or connector it belongs to, and then it is skipped
+ * instead of being called after free. Descriptors added during the sweep are not part of it. */
 void eddy__watchers_disconnect_all(eddy_reactor *r, int code)
 {
-    eddy_descriptor **list;
-    size_t n;
-    if (collect(r, true, true, &list, &n) < 0) {
+    size_t n = 0, cap = 0;
+    for (int fd = 0; fd < r->nfds; fd++)
+        cap += (r->fds[fd].reader != NULL) + (r->fds[fd].writer != NULL);
+    sweep_entry *list = malloc((cap ? cap : 1) * sizeof *list);
+    if (!list) {
         remove_everything(r); /* no memory to tell them: at least stop watching */
         return;
     }
-    remove_everything(r);
+    for (int fd = 0; fd < r->nfds; fd++) {
+        const eddy__fd_slot *s = &r->fds[fd];
+        if (s->internal)
+            continue;
+        if (s->reader)
+            list[n++] = (sweep_entry){s->reader, fd, s->gen};
+        if (s->writer && s->writer != s->reader)
+            list[n++] = (sweep_entry){s->writer, fd, s->gen};
+    }
     eddy_failure *reason = eddy_failure_new(code, "the reactor shut down");
-    for (size_t i = 0; i < n; i++)
-        list[i]->ops->connection_lost(list[i], reason);
+    for (size_t i = 0; i < n; i++) {
+        eddy__fd_slot *s = &r->fds[list[i].fd];
+        if (s->gen != list[i].gen || (s->reader != list[i].d && s->writer != list[i].d))
+            continue; /* removed by an earlier connection_lost of this sweep */
+        disconnect(r, list[i].fd, list[i].d, reason);
+    }
     eddy_failure_unref(reason);
     free(list);
 }

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "base/syscalls.h"
+#include "core/reactor_internal.h"
 #include "eddy/log.h"
 #include "net/stream.h"
 
@@ -299,6 +300,14 @@ void eddy__stream_finish_later(eddy__stream *s, int code)
     eddy__stream_update_watchers(s);
 }
 
+/* Whether the reactor still watches `d` in the role (the reactor forgets it before telling it). */
+static bool reactor_holds(const eddy_reactor *r, const eddy_descriptor *d, bool writer)
+{
+    if (d->fd < 0 || d->fd >= r->nfds)
+        return false;
+    return (writer ? r->fds[d->fd].writer : r->fds[d->fd].reader) == d;
+}
+
 void eddy__stream_descriptor_lost(eddy__stream *s, eddy_descriptor *d, const eddy_failure *why)
 {
     /* The reactor has already removed `d` in every role it had. */
@@ -307,6 +316,11 @@ void eddy__stream_descriptor_lost(eddy__stream *s, eddy_descriptor *d, const edd
     if (d == s->wdesc)
         s->writing = false;
     if (s->finished)
+        return;
+    /* A stream with two descriptors (fdio's pipes): if the reactor dropped the other one in the
+     * same sweep (its shutdown), that one's call is coming too, and must find the stream. */
+    if ((s->reading && !reactor_holds(s->net->reactor, &s->desc, false)) ||
+        (s->writing && s->wdesc != &s->desc && !reactor_holds(s->net->reactor, s->wdesc, true)))
         return;
     if (s->busy) {
         eddy__stream_finish_later(s, eddy_failure_code(why));

@@ -2,8 +2,9 @@
  * eddy/protocols/portforward.h).
  *
  * One session per accepted connection holds both sides. It lives while either side may still call
- * it: one reference for the accepted connection, one for the client attempt (dropped by the
- * errback if the attempt fails, or by the client's connection_lost once it connected). */
+ * it: one reference for the accepted connection, one for the client attempt. The attempt's
+ * connector stops `client_factory` after everything else it does (connection_lost included), so
+ * that reference is dropped there; by the errback only if the factory was never started. */
 #include <stdlib.h>
 
 #include "eddy/protocols/portforward.h"
@@ -27,6 +28,7 @@ struct session {
     eddy_deferred *connecting;   /* the endpoint's connect until it fires (borrowed: the endpoint
                                     holds it until then), for cancelling */
     int refs;
+    bool client_started; /* client_factory was started: its stop drops the attempt's reference */
 };
 
 #define SIDE_SESSION(p) (((side *)(p))->s)
@@ -90,8 +92,9 @@ static void side_connection_lost(eddy_protocol *p, const eddy_failure *reason)
         eddy_transport_lose_connection(peer->proto.transport);
     }
     if (me == &s->server && !s->client.connected && s->connecting)
-        eddy_deferred_cancel(s->connecting); /* its errback drops the client's reference */
-    session_unref(s);
+        eddy_deferred_cancel(s->connecting); /* the attempt stops: it drops its reference */
+    if (me == &s->server)
+        session_unref(s); /* the client's reference goes when its factory stops */
 }
 
 /* ---- the accepted side ----------------------------------------------------------------------- */
@@ -103,7 +106,8 @@ static eddy_result connect_failed(eddy_result in, void *arg)
     eddy_result_drop(in); /* the accepted side is simply closed */
     if (alive(&s->server))
         eddy_transport_lose_connection(s->server.proto.transport);
-    session_unref(s);
+    if (!s->client_started)
+        session_unref(s); /* otherwise client_stopped does, once the connector is done */
     return eddy_result_none();
 }
 
@@ -172,7 +176,23 @@ static eddy_protocol *build_client(eddy_factory *f, const eddy_address *peer)
     return &s->client.proto;
 }
 
-static const eddy_factory_ops client_factory_ops = {.build_protocol = build_client};
+static void client_started(eddy_factory *f)
+{
+    session *s = (session *)((char *)f - offsetof(session, client_factory));
+    s->client_started = true;
+}
+
+/* The connector's last use of the session. */
+static void client_stopped(eddy_factory *f)
+{
+    session_unref((session *)((char *)f - offsetof(session, client_factory)));
+}
+
+static const eddy_factory_ops client_factory_ops = {
+    .build_protocol = build_client,
+    .start_factory = client_started,
+    .stop_factory = client_stopped,
+};
 
 static eddy_protocol *build_server(eddy_factory *base, const eddy_address *peer)
 {

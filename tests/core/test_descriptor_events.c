@@ -377,3 +377,75 @@ Test(descriptor_events, busy_descriptors_do_not_starve_the_others)
     free(descs);
     free(all);
 }
+
+/* ---- the shutdown sweep ---------------------------------------------------------------------- */
+
+/* A descriptor that owns another: losing it removes and frees the other, as a transport that owns
+ * its port might. */
+struct owner {
+    eddy_descriptor desc;
+    eddy_reactor *r;
+    eddy_descriptor *owned; /* malloc'd, freed in our connection_lost */
+    int lost;
+};
+
+static int never_ready(eddy_descriptor *d)
+{
+    return 0;
+}
+
+static void owned_lost(eddy_descriptor *d, const eddy_failure *reason)
+{
+    cr_assert_fail("a descriptor removed and freed earlier in the sweep must not be called");
+}
+
+static void owner_lost(eddy_descriptor *d, const eddy_failure *reason)
+{
+    struct owner *o = (struct owner *)d;
+    o->lost++;
+    if (o->owned) {
+        eddy_reactor_remove_reader(o->r, o->owned);
+        free(o->owned);
+        o->owned = NULL;
+    }
+}
+
+static const eddy_descriptor_ops owner_ops = {.do_read = never_ready,
+                                              .connection_lost = owner_lost};
+static const eddy_descriptor_ops owned_ops = {.do_read = never_ready,
+                                              .connection_lost = owned_lost};
+
+static void stop_now(void *arg)
+{
+    eddy_reactor_stop(arg);
+}
+
+Test(descriptor_events, shutdown_skips_a_descriptor_freed_by_an_earlier_connection_lost)
+{
+    eddy_reactor *r = test_reactor_new();
+    int a[2], b[2];
+    test_socketpair(a);
+    test_socketpair(b);
+    /* the owned descriptor gets the lower fd so that the sweep would reach it second either way:
+     * whichever comes first, the owner frees the other one */
+    eddy_descriptor *owned = malloc(sizeof *owned);
+    *owned = (eddy_descriptor){.ops = &owned_ops, .fd = b[0]};
+    struct owner o = {.desc = {.ops = &owner_ops, .fd = a[0]}, .r = r, .owned = owned};
+    cr_assert_eq(eddy_reactor_add_reader(r, owned), 0);
+    cr_assert_eq(eddy_reactor_add_reader(r, &o.desc), 0);
+    if (a[0] > b[0]) { /* make the owner come first in fd order */
+        int t = o.desc.fd;
+        o.desc.fd = owned->fd;
+        owned->fd = t;
+    }
+    eddy_reactor_remove_all(r, NULL, NULL);
+    cr_assert_eq(eddy_reactor_add_reader(r, &o.desc), 0);
+    cr_assert_eq(eddy_reactor_add_reader(r, owned), 0);
+    eddy_call_later(r, 0, stop_now, r);
+    cr_assert_eq(eddy_reactor_run(r), 0);
+    cr_assert_eq(o.lost, 1);
+    cr_assert_null(o.owned);
+    eddy_reactor_free(r);
+    test_close_pair(a);
+    test_close_pair(b);
+}

@@ -246,3 +246,32 @@ Test(fdio, stdio_uses_duplicates_of_stdin_and_stdout)
     eddy_reactor_free(r);
     rec_free(proto);
 }
+
+static void stop_reactor(void *arg)
+{
+    eddy_reactor_stop(arg);
+}
+
+Test(fdio, reactor_stop_with_both_pipes_watched_loses_the_connection_once)
+{
+    /* Reading one pipe and waiting to write the other: the reactor's shutdown tells both of the
+     * transport's descriptors; the transport ends once, and is not touched after it is freed. */
+    eddy_reactor *r = test_reactor_new();
+    pipes p;
+    pipes_open(&p);
+    rec_protocol *proto = rec_new();
+    eddy_transport *t;
+    cr_assert_eq(eddy_fdio_connect(r, p.to_eddy[0], p.from_eddy[1], &proto->base, &t), 0);
+    static char big[1 << 20];
+    cr_assert_eq(eddy_transport_write(t, big, sizeof big), 0);
+    cr_assert_gt(eddy_transport_buffered(t), 0, "the pipe is full: the writer is watched");
+    eddy_call_later(r, 0, stop_reactor, r);
+    cr_assert_eq(eddy_reactor_run(r), 0);
+    cr_assert(proto->lost);
+    cr_assert_eq(proto->lost_calls, 1);
+    cr_assert_eq(proto->lost_code, EDDY_ECONNLOST);
+    close(p.to_eddy[1]);
+    close(p.from_eddy[0]);
+    eddy_reactor_free(r);
+    rec_free(proto);
+}

@@ -110,3 +110,19 @@ Test(portforward, an_unreachable_destination_closes_the_client)
     cr_assert_eq(raw_wait_closed(f.r, f.client) <= 0, true);
     forward_close(&f);
 }
+
+Test(portforward, the_client_resetting_first_closes_the_destination_side_last)
+{
+    /* The accepted side is lost first; the destination side's connection_lost then drops the
+     * session's last reference, and the endpoint's connector still stops the session's client
+     * factory afterwards. */
+    forward f = {0};
+    forward_open(&f, eddy_discard_factory_init, false);
+    raw_write(f.r, f.client, "x", 1);
+    test_iterate_until_fn(f.r, destination_connected, &f, 500);
+    raw_reset(f.client);
+    f.client = -1;
+    test_iterate_until_fn(f.r, all_closed, &f, 500);
+    cr_assert_eq(f.pf.sessions, 0);
+    forward_close(&f);
+}

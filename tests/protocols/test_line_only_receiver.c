@@ -8,43 +8,19 @@
 
 TestSuite(line_only_receiver, .timeout = 30);
 
-#define S(lit) lit, sizeof(lit) - 1
-
-static void scripted(proto_rec *r)
-{
-    r->scripted = true;
-}
-
 static void max_8(proto_rec *r)
 {
     r->u.line_only.max_length = 8;
 }
 
-static proto_rec *connected(void (*setup)(proto_rec *))
-{
-    proto_rec *r = calloc(1, sizeof *r);
-    cr_assert_not_null(r);
-    proto_rec_init(r, REC_LINE_ONLY);
-    if (setup)
-        setup(r);
-    proto_rec_connect(r);
-    return r;
-}
-
-static void done(proto_rec *r)
-{
-    proto_rec_finish(r);
-    free(r);
-}
-
 Test(line_only_receiver, delivers_lines_and_keeps_the_partial_one)
 {
-    proto_rec *r = connected(NULL);
+    proto_rec *r = proto_rec_new(REC_LINE_ONLY, NULL);
     proto_rec_feed(r, S("a\r\nbb\r\nccc"));
     cr_assert_str_eq(r->log, "L[a]L[bb]");
     proto_rec_feed(r, S("\r\n"));
     cr_assert_str_eq(r->log, "L[a]L[bb]L[ccc]");
-    done(r);
+    proto_rec_free(r);
 }
 
 Test(line_only_receiver, defaults_match_twisted)
@@ -57,28 +33,28 @@ Test(line_only_receiver, defaults_match_twisted)
 
 Test(line_only_receiver, send_line_writes_line_and_delimiter)
 {
-    proto_rec *r = connected(NULL);
+    proto_rec *r = proto_rec_new(REC_LINE_ONLY, NULL);
     cr_assert_eq(eddy_line_only_receiver_send_line(&r->u.line_only, "hi", 2), 0);
     cr_assert_str_eq(proto_rec_written(r, NULL), "hi\r\n");
-    done(r);
+    proto_rec_free(r);
 }
 
 Test(line_only_receiver, custom_delimiter)
 {
-    proto_rec *r = connected(NULL);
+    proto_rec *r = proto_rec_new(REC_LINE_ONLY, NULL);
     cr_assert_eq(eddy_line_only_receiver_set_delimiter(&r->u.line_only, "\0", 1), 0);
     proto_rec_feed(r, "x\0y\0", 4);
     cr_assert_str_eq(r->log, "L[x]L[y]");
     cr_assert_eq(eddy_line_only_receiver_set_delimiter(&r->u.line_only, "", 0), -EINVAL);
-    done(r);
+    proto_rec_free(r);
 }
 
 Test(line_only_receiver, over_long_line_closes_with_etoolong)
 {
-    proto_rec *r = connected(max_8);
+    proto_rec *r = proto_rec_new(REC_LINE_ONLY, max_8);
     proto_rec_feed(r, S("12345678\r\n123456789\r\nlater\r\n"));
     cr_assert_str_eq(r->log, "L[12345678]!EDDY_ETOOLONG");
-    done(r);
+    proto_rec_free(r);
 }
 
 Test(line_only_receiver, line_of_max_length_is_accepted_whatever_the_split)
@@ -97,20 +73,20 @@ static void hooked_max_8(proto_rec *r)
 
 Test(line_only_receiver, length_hook_replaces_the_close)
 {
-    proto_rec *r = connected(hooked_max_8);
+    proto_rec *r = proto_rec_new(REC_LINE_ONLY, hooked_max_8);
     proto_rec_feed(r, S("123456789\r\n"));
     cr_assert_str_eq(r->log, "X[123456789\\x0d\\x0a]");
     proto_rec_feed(r, S("ok\r\n"));
     cr_assert_str_eq(r->log, "X[123456789\\x0d\\x0a]L[ok]");
-    done(r);
+    proto_rec_free(r);
 }
 
 Test(line_only_receiver, lines_after_close_are_not_delivered)
 {
-    proto_rec *r = connected(scripted);
+    proto_rec *r = proto_rec_new(REC_LINE_ONLY, proto_rec_scripted);
     proto_rec_feed(r, S("CLOSE\r\nmore\r\n"));
     cr_assert_str_eq(r->log, "L[CLOSE]!EDDY_ECONNDONE");
-    done(r);
+    proto_rec_free(r);
 }
 
 Test(line_only_receiver, lines_are_the_same_under_every_split)

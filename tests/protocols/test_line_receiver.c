@@ -9,50 +9,26 @@
 
 TestSuite(line_receiver, .timeout = 30);
 
-#define S(lit) lit, sizeof(lit) - 1
-
-static void scripted(proto_rec *r)
-{
-    r->scripted = true;
-}
-
 static void max_10(proto_rec *r)
 {
     r->u.line.max_length = 10;
 }
 
-static proto_rec *connected(void (*setup)(proto_rec *))
-{
-    proto_rec *r = calloc(1, sizeof *r);
-    cr_assert_not_null(r);
-    proto_rec_init(r, REC_LINE);
-    if (setup)
-        setup(r);
-    proto_rec_connect(r);
-    return r;
-}
-
-static void done(proto_rec *r)
-{
-    proto_rec_finish(r);
-    free(r);
-}
-
 Test(line_receiver, delivers_crlf_lines_without_delimiter)
 {
-    proto_rec *r = connected(NULL);
+    proto_rec *r = proto_rec_new(REC_LINE, NULL);
     proto_rec_feed(r, S("hello\r\nworld\r\n\r\npartial"));
     cr_assert_str_eq(r->log, "L[hello]L[world]L[]");
     cr_assert_eq(eddy_receiver_buffered(proto_rec_receiver(r)), 7);
-    done(r);
+    proto_rec_free(r);
 }
 
 Test(line_receiver, lone_lf_is_part_of_a_crlf_line)
 {
-    proto_rec *r = connected(NULL);
+    proto_rec *r = proto_rec_new(REC_LINE, NULL);
     proto_rec_feed(r, S("a\nb\r\n"));
     cr_assert_str_eq(r->log, "L[a\\x0ab]");
-    done(r);
+    proto_rec_free(r);
 }
 
 static void lf_delimiter(proto_rec *r)
@@ -62,12 +38,12 @@ static void lf_delimiter(proto_rec *r)
 
 Test(line_receiver, custom_delimiter_is_used_for_receiving_and_sending)
 {
-    proto_rec *r = connected(lf_delimiter);
+    proto_rec *r = proto_rec_new(REC_LINE, lf_delimiter);
     proto_rec_feed(r, S("one\ntwo\r\n"));
     cr_assert_str_eq(r->log, "L[one]L[two\\x0d]");
     cr_assert_eq(eddy_line_receiver_send_line(&r->u.line, "x", 1), 0);
     cr_assert_str_eq(proto_rec_written(r, NULL), "x\n");
-    done(r);
+    proto_rec_free(r);
 }
 
 Test(line_receiver, delimiter_must_be_between_1_and_16_bytes)
@@ -81,10 +57,10 @@ Test(line_receiver, delimiter_must_be_between_1_and_16_bytes)
 
 Test(line_receiver, send_line_appends_the_delimiter)
 {
-    proto_rec *r = connected(NULL);
+    proto_rec *r = proto_rec_new(REC_LINE, NULL);
     cr_assert_eq(eddy_line_receiver_send_line(&r->u.line, "PING", 4), 0);
     cr_assert_str_eq(proto_rec_written(r, NULL), "PING\r\n");
-    done(r);
+    proto_rec_free(r);
 }
 
 Test(line_receiver, send_line_when_not_connected_is_enotconn)
@@ -106,42 +82,42 @@ Test(line_receiver, defaults_match_twisted)
 
 Test(line_receiver, line_of_exactly_max_length_is_accepted)
 {
-    proto_rec *r = connected(max_10);
+    proto_rec *r = proto_rec_new(REC_LINE, max_10);
     proto_rec_feed(r, S("0123456789\r\n"));
     cr_assert_str_eq(r->log, "L[0123456789]");
-    done(r);
+    proto_rec_free(r);
 }
 
 Test(line_receiver, delimited_line_over_max_length_closes_with_etoolong)
 {
-    proto_rec *r = connected(max_10);
+    proto_rec *r = proto_rec_new(REC_LINE, max_10);
     proto_rec_feed(r, S("ok\r\n0123456789A\r\nnever\r\n"));
     cr_assert_str_eq(r->log, "L[ok]!EDDY_ETOOLONG");
     cr_assert_eq(r->lost_code, EDDY_ETOOLONG);
     cr_assert(strstr(r->lost_message, "longer than 10"), "%s", r->lost_message);
-    done(r);
+    proto_rec_free(r);
 }
 
 Test(line_receiver, undelimited_buffer_reaching_max_plus_delimiter_closes)
 {
-    proto_rec *r = connected(max_10);
+    proto_rec *r = proto_rec_new(REC_LINE, max_10);
     proto_rec_feed(r, S("0123456789A")); /* 11 bytes: a line of 10 + "\r" could still come */
     cr_assert_eq(r->lost, 0);
     proto_rec_feed(r, S("B"));
     cr_assert_eq(r->lost_code, EDDY_ETOOLONG);
-    done(r);
+    proto_rec_free(r);
 }
 
 Test(line_receiver, buffer_never_exceeds_the_limit_while_a_long_line_trickles_in)
 {
-    proto_rec *r = connected(NULL);
+    proto_rec *r = proto_rec_new(REC_LINE, NULL);
     for (int i = 0; i < 20000 && !r->lost; i++) {
         proto_rec_feed(r, "x", 1);
         if (!r->lost)
             cr_assert_leq(eddy_receiver_buffered(proto_rec_receiver(r)), 16384 + 1);
     }
     cr_assert_eq(r->lost_code, EDDY_ETOOLONG);
-    done(r);
+    proto_rec_free(r);
 }
 
 static void hooked_max_10(proto_rec *r)
@@ -152,43 +128,43 @@ static void hooked_max_10(proto_rec *r)
 
 Test(line_receiver, length_hook_gets_line_delimiter_and_rest_then_parsing_continues)
 {
-    proto_rec *r = connected(hooked_max_10);
+    proto_rec *r = proto_rec_new(REC_LINE, hooked_max_10);
     proto_rec_feed(r, S("0123456789AB\r\ntail"));
     cr_assert_str_eq(r->log, "X[0123456789AB\\x0d\\x0atail]");
     proto_rec_feed(r, S("next\r\n"));
     cr_assert_str_eq(r->log, "X[0123456789AB\\x0d\\x0atail]L[next]");
     cr_assert_eq(r->lost, 0);
-    done(r);
+    proto_rec_free(r);
 }
 
 Test(line_receiver, raw_mode_switch_mid_buffer_keeps_every_byte_in_order)
 {
-    proto_rec *r = connected(scripted);
+    proto_rec *r = proto_rec_new(REC_LINE, proto_rec_scripted);
     proto_rec_feed(r, S("a\r\nRAW 5\r\n12\r\n4after\r\nz\r\n"));
     cr_assert_str_eq(r->log, "L[a]L[RAW 5]R[12\\x0d\\x0a4]L[after]L[z]");
-    done(r);
+    proto_rec_free(r);
 }
 
 Test(line_receiver, raw_data_is_delivered_as_it_comes_until_line_mode)
 {
-    proto_rec *r = connected(scripted);
+    proto_rec *r = proto_rec_new(REC_LINE, proto_rec_scripted);
     proto_rec_feed(r, S("RAW 6\r\nabc"));
     proto_rec_feed(r, S("de"));
     cr_assert_str_eq(r->log, "L[RAW 6]R[abcde]");
     proto_rec_feed(r, S("fline\r\n"));
     cr_assert_str_eq(r->log, "L[RAW 6]R[abcdef]L[line]");
-    done(r);
+    proto_rec_free(r);
 }
 
 Test(line_receiver, set_line_mode_outside_callbacks_parses_extra_at_once)
 {
-    proto_rec *r = connected(NULL);
+    proto_rec *r = proto_rec_new(REC_LINE, NULL);
     eddy_line_receiver_set_raw_mode(&r->u.line);
     cr_assert_not(eddy_line_receiver_line_mode(&r->u.line));
     eddy_line_receiver_set_line_mode(&r->u.line, S("x\r\ny\r\npart"));
     cr_assert_str_eq(r->log, "L[x]L[y]");
     cr_assert_eq(eddy_receiver_buffered(proto_rec_receiver(r)), 4);
-    done(r);
+    proto_rec_free(r);
 }
 
 Test(line_receiver, raw_mode_without_handler_drops_raw_bytes)
@@ -204,7 +180,7 @@ Test(line_receiver, raw_mode_without_handler_drops_raw_bytes)
 
 Test(line_receiver, pause_in_a_callback_holds_the_remaining_lines_and_the_transport)
 {
-    proto_rec *r = connected(scripted);
+    proto_rec *r = proto_rec_new(REC_LINE, proto_rec_scripted);
     proto_rec_feed(r, S("one\r\nPAUSE\r\nthree\r\nfour\r\n"));
     cr_assert_str_eq(r->log, "L[one]L[PAUSE]");
     cr_assert(eddy_receiver_paused(proto_rec_receiver(r)));
@@ -214,12 +190,12 @@ Test(line_receiver, pause_in_a_callback_holds_the_remaining_lines_and_the_transp
     eddy_receiver_resume_producing(proto_rec_receiver(r));
     cr_assert_str_eq(r->log, "L[one]L[PAUSE]L[three]L[four]L[five]");
     cr_assert_eq(eddy_string_transport_producer_state(r->st), EDDY_PRODUCER_PRODUCING);
-    done(r);
+    proto_rec_free(r);
 }
 
 Test(line_receiver, receiver_is_a_push_producer_for_another_transport)
 {
-    proto_rec *r = connected(NULL);
+    proto_rec *r = proto_rec_new(REC_LINE, NULL);
     eddy_producer *p = &proto_rec_receiver(r)->producer;
     p->ops->pause_producing(p);
     proto_rec_feed(r, S("held\r\n"));
@@ -228,15 +204,15 @@ Test(line_receiver, receiver_is_a_push_producer_for_another_transport)
     cr_assert_str_eq(r->log, "L[held]");
     p->ops->stop_producing(p);
     cr_assert_eq(eddy_string_transport_producer_state(r->st), EDDY_PRODUCER_STOPPED);
-    done(r);
+    proto_rec_free(r);
 }
 
 Test(line_receiver, lines_after_close_in_a_callback_are_not_delivered)
 {
-    proto_rec *r = connected(scripted);
+    proto_rec *r = proto_rec_new(REC_LINE, proto_rec_scripted);
     proto_rec_feed(r, S("a\r\nCLOSE\r\nb\r\nc\r\n"));
     cr_assert_str_eq(r->log, "L[a]L[CLOSE]!EDDY_ECONNDONE");
-    done(r);
+    proto_rec_free(r);
 }
 
 /* A receiver that feeds itself from line_received (as a protocol splicing in bytes would). */
@@ -269,7 +245,7 @@ Test(line_receiver, reentrant_data_is_queued_behind_bytes_already_received)
 
 Test(line_receiver, clear_line_buffer_returns_and_drops_unparsed_bytes)
 {
-    proto_rec *r = connected(NULL);
+    proto_rec *r = proto_rec_new(REC_LINE, NULL);
     proto_rec_feed(r, S("done\r\npartial"));
     void *data = NULL;
     size_t len = 0;
@@ -280,12 +256,12 @@ Test(line_receiver, clear_line_buffer_returns_and_drops_unparsed_bytes)
     cr_assert_eq(eddy_receiver_buffered(proto_rec_receiver(r)), 0);
     proto_rec_feed(r, S("new\r\n"));
     cr_assert_str_eq(r->log, "L[done]L[new]");
-    done(r);
+    proto_rec_free(r);
 }
 
 Test(line_receiver, receiver_may_be_freed_in_connection_lost)
 {
-    proto_rec *r = connected(scripted);
+    proto_rec *r = proto_rec_new(REC_LINE, proto_rec_scripted);
     r->free_on_lost = true;
     eddy_string_transport *st = r->st;
     eddy_string_transport_receive(st, S("x\r\nCLOSE\r\nrest-buffered"));
@@ -295,11 +271,11 @@ Test(line_receiver, receiver_may_be_freed_in_connection_lost)
 
 Test(line_receiver, eof_without_handler_closes_cleanly)
 {
-    proto_rec *r = connected(NULL);
+    proto_rec *r = proto_rec_new(REC_LINE, NULL);
     proto_rec_feed(r, S("half"));
     eddy_string_transport_receive_eof(r->st);
     cr_assert_str_eq(r->log, "!EDDY_ECONNDONE");
-    done(r);
+    proto_rec_free(r);
 }
 
 /* ---- every split ----------------------------------------------------------------------------- */
@@ -313,7 +289,7 @@ Test(line_receiver, raw_switches_are_the_same_under_every_split)
 {
     char *log = assert_split_invariant(
         REC_LINE, S("h1\r\nRAW 7\r\nr\r\naw\r\nRAW 1\r\n\rRAW 3\r\nxyzL\r\nPAUSE\r\nafter\r\n"),
-        scripted);
+        proto_rec_scripted);
     cr_assert_str_eq(log,
                      "L[h1]L[RAW 7]R[r\\x0d\\x0aaw\\x0d\\x0a]L[RAW 1]R[\\x0d]L[RAW 3]R[xyz]L[L]"
                      "L[PAUSE]L[after]!EDDY_ECONNDONE");

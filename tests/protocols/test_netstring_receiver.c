@@ -9,42 +9,18 @@
 
 TestSuite(netstring_receiver, .timeout = 30);
 
-#define S(lit) lit, sizeof(lit) - 1
-
-static void scripted(proto_rec *r)
-{
-    r->scripted = true;
-}
-
 static void max_12(proto_rec *r)
 {
     r->u.netstring.max_length = 12;
 }
 
-static proto_rec *connected(void (*setup)(proto_rec *))
-{
-    proto_rec *r = calloc(1, sizeof *r);
-    cr_assert_not_null(r);
-    proto_rec_init(r, REC_NETSTRING);
-    if (setup)
-        setup(r);
-    proto_rec_connect(r);
-    return r;
-}
-
-static void done(proto_rec *r)
-{
-    proto_rec_finish(r);
-    free(r);
-}
-
 /* Feed `in` to a fresh receiver and return its log (malloc'ed). */
 static char *log_of(const char *in, size_t len, void (*setup)(proto_rec *))
 {
-    proto_rec *r = connected(setup);
+    proto_rec *r = proto_rec_new(REC_NETSTRING, setup);
     proto_rec_feed(r, in, len);
     char *log = strdup(r->log);
-    done(r);
+    proto_rec_free(r);
     return log;
 }
 
@@ -62,11 +38,11 @@ Test(netstring_receiver, decodes_strings_including_empty_and_binary)
 
 Test(netstring_receiver, send_string_encodes_length_colon_payload_comma)
 {
-    proto_rec *r = connected(NULL);
+    proto_rec *r = proto_rec_new(REC_NETSTRING, NULL);
     cr_assert_eq(eddy_netstring_receiver_send_string(&r->u.netstring, "hello world!", 12), 0);
     cr_assert_eq(eddy_netstring_receiver_send_string(&r->u.netstring, "", 0), 0);
     cr_assert_str_eq(proto_rec_written(r, NULL), "12:hello world!,0:,");
-    done(r);
+    proto_rec_free(r);
 }
 
 Test(netstring_receiver, default_max_length_is_99999)
@@ -82,11 +58,11 @@ Test(netstring_receiver, payload_of_max_length_is_accepted)
     int n = sprintf(in, "99999:");
     memset(in + n, 'z', 99999);
     in[n + 99999] = ',';
-    proto_rec *r = connected(NULL);
+    proto_rec *r = proto_rec_new(REC_NETSTRING, NULL);
     proto_rec_feed(r, in, (size_t)n + 99999 + 1);
     cr_assert_eq(r->lost, 0);
     cr_assert_eq(strncmp(r->log, "S[zzz", 5), 0);
-    done(r);
+    proto_rec_free(r);
 }
 
 Test(netstring_receiver, missing_comma_closes_with_eprotocol)
@@ -96,11 +72,11 @@ Test(netstring_receiver, missing_comma_closes_with_eprotocol)
 
 Test(netstring_receiver, missing_comma_reason_says_so)
 {
-    proto_rec *r = connected(NULL);
+    proto_rec *r = proto_rec_new(REC_NETSTRING, NULL);
     proto_rec_feed(r, S("1:a;"));
     cr_assert_eq(r->lost_code, EDDY_EPROTOCOL);
     cr_assert(strstr(r->lost_message, "','"), "%s", r->lost_message);
-    done(r);
+    proto_rec_free(r);
 }
 
 Test(netstring_receiver, input_not_starting_with_a_digit_closes)
@@ -149,32 +125,32 @@ Test(netstring_receiver, length_beyond_size_max_is_too_long_even_without_a_limit
 
 Test(netstring_receiver, nothing_is_delivered_after_broken_input)
 {
-    proto_rec *r = connected(NULL);
+    proto_rec *r = proto_rec_new(REC_NETSTRING, NULL);
     proto_rec_feed(r, S("1:a,x"));
     proto_rec_feed(r, S("1:b,"));
     cr_assert_str_eq(r->log, "S[a]!EDDY_EPROTOCOL");
-    done(r);
+    proto_rec_free(r);
 }
 
 Test(netstring_receiver, strings_after_close_are_not_delivered)
 {
-    assert_log("5:CLOSE,1:a,", scripted, "S[CLOSE]!EDDY_ECONNDONE");
+    assert_log("5:CLOSE,1:a,", proto_rec_scripted, "S[CLOSE]!EDDY_ECONNDONE");
 }
 
 Test(netstring_receiver, pausing_holds_strings_until_resumed)
 {
-    proto_rec *r = connected(scripted);
+    proto_rec *r = proto_rec_new(REC_NETSTRING, proto_rec_scripted);
     proto_rec_feed(r, S("5:PAUSE,1:a,1:b,"));
     cr_assert_str_eq(r->log, "S[PAUSE]");
     eddy_receiver_resume_producing(proto_rec_receiver(r));
     cr_assert_str_eq(r->log, "S[PAUSE]S[a]S[b]");
-    done(r);
+    proto_rec_free(r);
 }
 
 Test(netstring_receiver, strings_are_the_same_under_every_split)
 {
     char *log = assert_split_invariant(REC_NETSTRING, S("5:hello,0:,5:PAUSE,12:hello, world,1:,,"),
-                                       scripted);
+                                       proto_rec_scripted);
     cr_assert_str_eq(log, "S[hello]S[]S[PAUSE]S[hello, world]S[,]!EDDY_ECONNDONE");
     free(log);
 }

@@ -387,3 +387,25 @@ char *assert_split_invariant(rec_kind kind, const void *input, size_t len,
     }
     return whole;
 }
+
+proto_rec *proto_rec_new(rec_kind kind, void (*setup)(proto_rec *))
+{
+    proto_rec *r = calloc(1, sizeof *r);
+    cr_assert_not_null(r);
+    proto_rec_init(r, kind);
+    if (setup)
+        setup(r);
+    proto_rec_connect(r);
+    return r;
+}
+
+void proto_rec_free(proto_rec *r)
+{
+    proto_rec_finish(r);
+    free(r);
+}
+
+void proto_rec_scripted(proto_rec *r)
+{
+    r->scripted = true;
+}

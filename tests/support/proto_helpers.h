@@ -72,4 +72,15 @@ const char *proto_escape(const void *in, size_t len);
 char *assert_split_invariant(rec_kind kind, const void *input, size_t len,
                              void (*setup)(proto_rec *r));
 
+/** A string literal as (pointer, length), for proto_rec_feed and friends. */
+#define S(lit) lit, sizeof(lit) - 1
+
+/** A calloc'd recorder of `kind`, set up by `setup` (may be NULL), then connected to a string
+ * transport. Free it with proto_rec_free. */
+proto_rec *proto_rec_new(rec_kind kind, void (*setup)(proto_rec *));
+/** Finish (lose the connection, check the log) and free a recorder made by proto_rec_new. */
+void proto_rec_free(proto_rec *r);
+/** A setup for proto_rec_new: the recorder follows its script of reactions. */
+void proto_rec_scripted(proto_rec *r);
+
 #endif

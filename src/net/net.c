@@ -10,6 +10,13 @@
 /* The key of the net state among the reactor's locals: the address of this object. */
 static const char net_key;
 
+/* The reactor's own "during shutdown" trigger (added when it was made, so it runs first) tells
+ * every descriptor it watches; this one then ends the connections it does not watch. */
+static void net_shutdown(void *arg)
+{
+    eddy__stream_end_all(arg, EDDY_ECONNLOST);
+}
+
 static void net_free(void *arg)
 {
     eddy__net *net = arg;
@@ -28,12 +35,16 @@ eddy__net *eddy__net_get(eddy_reactor *r)
     if (!net)
         return NULL;
     net->reactor = r;
-    net->read_buf = malloc(EDDY__READ_SIZE);
+    net->read_buf = aligned_alloc(4096, EDDY__READ_SIZE);
     if (!net->read_buf || eddy__reactor_set_local(r, &net_key, net, net_free) < 0) {
         free(net->read_buf);
         free(net);
         return NULL;
     }
+    /* Without the trigger (no memory) only paused connections miss their connection_lost at
+     * shutdown; the state itself is sound, so it is not an error. */
+    (void)eddy_reactor_add_system_event_trigger(r, EDDY_PHASE_DURING, "shutdown", net_shutdown, net,
+                                                NULL);
     return net;
 }
 

@@ -190,6 +190,21 @@ void eddy__stream_forget_all(eddy__net *net)
         forget(net->live);
 }
 
+/* Each step ends one stream, and its connection_lost may end or open others, so the list is
+ * walked from its head again each time. The bound (the streams alive at the start) keeps a
+ * protocol that opens a new transport from every connection_lost from looping for ever. */
+void eddy__stream_end_all(eddy__net *net, int code)
+{
+    for (size_t left = net->nlive; left > 0; left--) {
+        eddy__stream *s = net->live;
+        while (s && (!s->started || s->finished || s->busy))
+            s = s->next;
+        if (!s)
+            return;
+        eddy__stream_finish(s, s->finishing ? s->finish_code : code);
+    }
+}
+
 /* ---- watchers ------------------------------------------------------------------------------- */
 
 void eddy__stream_update_watchers(eddy__stream *s)
@@ -197,8 +212,11 @@ void eddy__stream_update_watchers(eddy__stream *s)
     eddy_reactor *r = s->net->reactor;
     bool want_read =
         s->started && !s->finishing && !s->paused && !s->read_closed && !s->disconnecting;
+    /* A pending half-close waits for a registered pull producer to unregister; meanwhile that
+     * producer is asked again only after it writes (ask_producer), as after every chunk. */
+    bool pull = s->producer && !s->streaming;
     bool want_write = !s->finishing && s->wdesc && !s->write_closed &&
-                      (s->queue.bytes || s->shut_pending || s->ask_producer);
+                      (s->queue.bytes || (s->shut_pending && !pull) || s->ask_producer);
     /* Under memory pressure a deferred finish may have had no timer: then a watcher does its job
      * (a socket is nearly always writable), and the handlers finish first thing. */
     if (s->finishing && !s->finished && !s->finish_call.id) {

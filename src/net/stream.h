@@ -137,6 +137,11 @@ void eddy__connector_stream_gone(eddy_connector *c);
 void eddy__connector_connection_lost(eddy_connector *c, const eddy_failure *why);
 /** Free every stream of `net` without callbacks (its reactor is being freed). */
 void eddy__stream_forget_all(eddy__net *net);
+/* At shutdown, after the reactor's sweep of the descriptors it watches: end every connection that
+ * has begun and is still open (paused ones are not watched; a close may still be pending) with
+ * connection_lost, so no protocol is left behind when the reactor is freed. `code` is the reason
+ * for the ones that were not already closing. */
+void eddy__stream_end_all(eddy__net *net, int code);
 
 /* transport.c */
 /** Set up the parts of eddy_transport every transport has (the as_producer view). */

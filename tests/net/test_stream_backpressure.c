@@ -140,6 +140,30 @@ Test(stream_backpressure, lose_connection_waits_for_the_pull_producer_to_finish)
     tcp_pair_close(&p);
 }
 
+static bool write_lost(void *p)
+{
+    return ((rec_protocol *)p)->write_lost;
+}
+
+Test(stream_backpressure, half_close_waits_for_a_pull_producer_without_asking_it_in_a_loop)
+{
+    tcp_pair p;
+    tcp_pair_open(&p, "127.0.0.1", NULL, NULL);
+    counting_producer cp = {.base.ops = &cp_ops}; /* writes nothing when asked */
+    cr_assert_eq(eddy_transport_register_producer(p.t, &cp.base, false), 0);
+    cr_assert_eq(cp.resumes, 1);
+    cr_assert_eq(eddy_transport_lose_write_connection(p.t), 0);
+    for (int i = 0; i < 20; i++)
+        eddy_reactor_iterate(p.r, 0);
+    cr_assert_leq(cp.resumes, 2, "asked %d times: a producer that wrote nothing is not polled",
+                  cp.resumes);
+    cr_assert(!p.server->write_lost, "the half-close waits for the producer");
+    eddy_transport_unregister_producer(p.t);
+    cr_assert_eq(raw_wait_closed(p.r, p.client), 0, "then the peer sees EOF");
+    test_iterate_until_fn(p.r, write_lost, p.server, 100);
+    tcp_pair_close(&p);
+}
+
 Test(stream_backpressure, registering_a_second_producer_is_ebusy)
 {
     tcp_pair p;

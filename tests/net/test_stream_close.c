@@ -191,6 +191,41 @@ Test(stream_close, reactor_stop_loses_open_connections_with_econnlost)
     tcp_pair_close(&p);
 }
 
+Test(stream_close, reactor_stop_loses_paused_connections_with_econnlost)
+{
+    /* A paused connection is not watched, so the reactor's own sweep does not see it. */
+    tcp_pair p;
+    tcp_pair_open(&p, "127.0.0.1", NULL, NULL);
+    eddy_transport_pause_producing(p.t);
+    eddy_call_later(p.r, 0, stop_reactor, p.r);
+    cr_assert_eq(eddy_reactor_run(p.r), 0);
+    cr_assert(p.server->lost);
+    cr_assert_eq(p.server->lost_code, EDDY_ECONNLOST);
+    tcp_pair_close(&p);
+}
+
+static void lose_pair_connection(void *arg)
+{
+    eddy_transport_lose_connection(((tcp_pair *)arg)->t);
+}
+
+Test(stream_close, reactor_stop_ends_a_close_still_pending_with_econndone)
+{
+    /* Closed from a before-shutdown trigger: the close would finish on the next turn of a loop
+     * that is ending, so shutdown itself must finish it. */
+    tcp_pair p;
+    tcp_pair_open(&p, "127.0.0.1", NULL, NULL);
+    cr_assert_eq(eddy_reactor_add_system_event_trigger(p.r, EDDY_PHASE_BEFORE, "shutdown",
+                                                       lose_pair_connection, &p, NULL),
+                 0);
+    eddy_call_later(p.r, 0, stop_reactor, p.r);
+    cr_assert_eq(eddy_reactor_run(p.r), 0);
+    cr_assert(p.server->lost);
+    cr_assert_eq(p.server->lost_code, EDDY_ECONNDONE);
+    cr_assert_eq(p.server->lost_calls, 1);
+    tcp_pair_close(&p);
+}
+
 Test(stream_close, freeing_the_reactor_with_open_connections_frees_the_transports)
 {
     /* ASan's leak check is the assertion: the library's transports go with the reactor. */

@@ -1,5 +1,6 @@
 /* The port forwarder over real TCP on 127.0.0.1, on every backend: a raw client talks through
  * the forwarder to an echo or discard service. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,5 +125,32 @@ Test(portforward, the_client_resetting_first_closes_the_destination_side_last)
     f.client = -1;
     test_iterate_until_fn(f.r, all_closed, &f, 500);
     cr_assert_eq(f.pf.sessions, 0);
+    forward_close(&f);
+}
+
+/* The forwarder's own build_protocol, preceded by a stop of the reactor: the shutdown then comes
+ * while the session's destination is still connecting and its client is paused. */
+static eddy_factory_ops stopping_ops;
+static const eddy_factory_ops *forwarder_ops;
+
+static eddy_protocol *stop_then_build(eddy_factory *base, const eddy_address *peer)
+{
+    forward *f = (forward *)((char *)base - offsetof(forward, pf.base));
+    eddy_reactor_stop(f->r);
+    return forwarder_ops->build_protocol(base, peer);
+}
+
+Test(portforward, stopping_the_reactor_while_the_destination_connects_ends_the_session)
+{
+    forward f = {0};
+    forward_open(&f, eddy_discard_factory_init, false);
+    forwarder_ops = f.pf.base.ops;
+    stopping_ops = *forwarder_ops;
+    stopping_ops.build_protocol = stop_then_build;
+    f.pf.base.ops = &stopping_ops;
+    cr_assert_eq(eddy_reactor_run(f.r), 0);
+    cr_assert_eq(f.pf.forwarded, 1);
+    cr_assert_eq(f.pf.sessions, 0, "the paused client was told connection_lost at shutdown");
+    cr_assert_eq(raw_wait_closed(f.r, f.client) <= 0, true, "and its connection closed");
     forward_close(&f);
 }

@@ -154,9 +154,10 @@ int eddy_reactor_add_signal_handler(eddy_reactor *r, int signo, eddy_signal_fn f
 /** Remove the handler and restore the previous disposition. Errors: EDDY_ENOTFOUND. */
 int eddy_reactor_remove_signal_handler(eddy_reactor *r, int signo);
 
-/** Call in a child process after fork() before using a reactor inherited from the parent: it
- * rebuilds the backend's kernel object (an epoll or kqueue set is shared with the parent), a new
- * wakeup channel, and re-arms every reader and writer. Errors: negated errno of the set-up. */
+/** Call in a child process after fork() before using a reactor inherited from the parent (and
+ * only there): it rebuilds the backend's kernel object (the child shares the parent's epoll set; a
+ * kqueue is not inherited at all), a new wakeup channel, and re-arms every reader and writer.
+ * Errors: negated errno of the set-up. */
 int eddy_reactor_after_fork(eddy_reactor *r);
 
 #ifdef __cplusplus

@@ -1,8 +1,13 @@
 /* backend_kqueue.c - BSD/macOS kqueue, level-triggered (no EV_CLEAR). The generation tag rides in
- * udata. A kqueue is not inherited across fork, so reinit simply makes a new one. */
+ * udata. A kqueue is not inherited across fork, so reinit simply makes a new one.
+ *
+ * Linux has no kqueue: there this file is only compiled by the test suite's compile check, against
+ * a stand-in header (tests/support/kqueue_stub). */
 #include "eddy_config.h"
 
 #ifdef EDDY_HAVE_KQUEUE
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/event.h>
@@ -25,15 +30,29 @@ static bool kqueue_available(void)
     return true;
 }
 
+/* A new kqueue, closed on exec like every descriptor the library opens. */
+static int new_kqueue(void)
+{
+    int kq = kqueue();
+    if (kq < 0)
+        return -errno;
+    if (fcntl(kq, F_SETFD, FD_CLOEXEC) < 0) {
+        int rc = -errno;
+        close(kq);
+        return rc;
+    }
+    return kq;
+}
+
 static int kqueue_create(eddy__backend **out)
 {
     kqueue_backend *b = malloc(sizeof *b);
     if (!b)
         return -ENOMEM;
     b->base.ops = &eddy__backend_kqueue;
-    b->kq = kqueue();
+    b->kq = new_kqueue();
     if (b->kq < 0) {
-        int rc = -errno;
+        int rc = b->kq;
         free(b);
         return rc;
     }
@@ -48,13 +67,15 @@ static void kqueue_destroy(eddy__backend *base)
     free(b);
 }
 
+/* In a fork's child the old number is not a kqueue: the kernel does not copy kqueues into the
+ * child's table, so that number is free or already names a file the child opened since. Closing
+ * it could close that file, or the new kqueue itself, which often gets the same number. */
 static int kqueue_reinit(eddy__backend *base)
 {
     kqueue_backend *b = (kqueue_backend *)base;
-    int kq = kqueue();
+    int kq = new_kqueue();
     if (kq < 0)
-        return -errno;
-    close(b->kq);
+        return kq;
     b->kq = kq;
     return 0;
 }

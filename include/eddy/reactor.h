@@ -89,8 +89,9 @@ void eddy_reactor_update_time(eddy_reactor *r);
 
 /** With a fake clock: move time forward by `seconds` and run the delayed calls that became due,
  * as Twisted's Clock.advance does, including calls scheduled meanwhile that are already due (in
- * rounds, at most 1000, so a zero-interval loop cannot hang a test). Errors: -EINVAL if the
- * reactor's clock is not fake, EDDY_EREENTRANT from inside a callback that is iterating. */
+ * rounds, at most 1000, so a zero-interval loop cannot hang a test). Time never goes back: a
+ * negative or NaN amount leaves it where it is and only runs calls already due. Errors: -EINVAL if
+ * the reactor's clock is not fake, EDDY_EREENTRANT from inside a callback that is iterating. */
 int eddy_reactor_advance(eddy_reactor *r, double seconds);
 
 /* ---- system event triggers --------------------------------------------------------------- */

@@ -55,8 +55,9 @@ typedef struct eddy_string_transport_options {
     const eddy_address *host; /**< what get_host reports (copied); NULL: TCP 10.0.0.1:12345 */
     const eddy_address *peer; /**< what get_peer reports (copied); NULL: TCP 192.168.1.1:54321 */
     /** Twisted's StringTransportWithDisconnection: lose_connection and abort_connection also
-     * deliver connection_lost (EDDY_ECONNDONE / EDDY_EABORTED). Without it they are only
-     * recorded. */
+     * deliver connection_lost (EDDY_ECONNDONE / EDDY_EABORTED); as on a real transport, a
+     * lose_connection waits while a pull producer is registered, and a push producer is stopped.
+     * Without it they are only recorded. */
     bool disconnect_on_lose;
 } eddy_string_transport_options;
 
@@ -93,7 +94,9 @@ bool eddy_string_transport_disconnecting(const eddy_string_transport *st);
 /** True once abort_connection was called. */
 bool eddy_string_transport_aborted(const eddy_string_transport *st);
 /** True once lose_write_connection (half-close) was called. Its buffer always counts as
- * drained, so write_connection_lost follows at once (after the calling handler returns). */
+ * drained, so write_connection_lost follows at once (after the calling handler returns), and
+ * then connection_lost(EDDY_ECONNDONE) if the peer's EOF had come too. Writes fail with
+ * -ENOTCONN from the call on, and register_producer too (it stops the producer). */
 bool eddy_string_transport_write_closed(const eddy_string_transport *st);
 /** True once the protocol's connection_lost has been called. */
 bool eddy_string_transport_lost(const eddy_string_transport *st);
@@ -113,8 +116,8 @@ eddy_producer_state eddy_string_transport_registered_state(const eddy_string_tra
  * connection_lost. */
 int eddy_string_transport_receive(eddy_string_transport *st, const void *data, size_t len);
 /** The peer half-closed: call eof_received. If the protocol does not keep the connection
- * half-open (see eddy_protocol_ops), the connection is closed: connection_lost(EDDY_ECONNDONE).
- * Errors: -ENOTCONN. */
+ * half-open (see eddy_protocol_ops), or its own writing side is already closed, the connection
+ * is closed: connection_lost(EDDY_ECONNDONE). Errors: -ENOTCONN. */
 int eddy_string_transport_receive_eof(eddy_string_transport *st);
 /** The connection is lost with `code` (EDDY_ECONNDONE for a clean close, EDDY_ECONNLOST,
  * -ECONNRESET, ...): a registered producer is stopped, then connection_lost gets a failure with
@@ -326,7 +329,8 @@ void eddy_loopback_free(eddy_loopback *lb);
 eddy_string_transport *eddy_loopback_server(eddy_loopback *lb);
 eddy_string_transport *eddy_loopback_client(eddy_loopback *lb);
 
-/** One round: bytes each side wrote go to the other (not to a side that paused reading), then
+/** One round: bytes each side wrote go to the other (not to a side that paused reading, nor to
+ * one that called lose_connection or abort_connection: reading stops there), then
  * half-closes become eof_received on the other side, closes become connection_lost on both
  * (EDDY_ECONNDONE once the closing side's bytes are delivered; an abort drops them and gives
  * EDDY_EABORTED to the aborting side, EDDY_ECONNLOST to the other). A push producer is paused

@@ -85,11 +85,18 @@ static void lose_both(eddy_string_transport *closer, int closer_code, eddy_strin
     eddy__string_transport_deliver_lost(other, other_code);
 }
 
+/* Whether `r` takes bytes and EOFs: not while paused, and not once it closed or aborted (reading
+ * stops at lose_connection, as on a real transport). */
+static bool reads(const eddy_string_transport *r)
+{
+    return r->reading == EDDY_PRODUCER_PRODUCING && !r->disconnecting && !r->aborted;
+}
+
 /* Move one chunk of s's bytes to r. The chunk is copied out first: r's handler may write to s
  * (a proxy holding both ends), which can move s's buffer. */
 static bool deliver_chunk(eddy_loopback *lb, eddy_string_transport *s, eddy_string_transport *r)
 {
-    if (s->len == 0 || r->reading != EDDY_PRODUCER_PRODUCING)
+    if (s->len == 0 || !reads(r))
         return false;
     size_t n = lb->max_chunk && lb->max_chunk < s->len ? lb->max_chunk : s->len;
     char *chunk = malloc(n);
@@ -117,11 +124,18 @@ static bool step(eddy_loopback *lb, int i)
         return true;
     }
     bool moved = deliver_chunk(lb, s, r);
-    /* The end of the stream comes after its bytes, and like them only to a side that reads. */
-    if (s->len > 0 || r->reading != EDDY_PRODUCER_PRODUCING || !eddy__string_transport_live(s) ||
-        !eddy__string_transport_live(r))
+    if (!eddy__string_transport_live(s) || !eddy__string_transport_live(r))
         return moved;
-    if (s->disconnecting && !s->producer) {
+    bool s_closes = s->disconnecting && !eddy__st_producer_holds_close(s);
+    if (s_closes && r->disconnecting && !eddy__st_producer_holds_close(r)) {
+        /* Both closing: neither reads any more, so what either still had in flight is dropped. */
+        lose_both(s, EDDY_ECONNDONE, r, EDDY_ECONNDONE);
+        return true;
+    }
+    /* The end of the stream comes after its bytes, and like them only to a side that reads. */
+    if (s->len > 0 || !reads(r))
+        return moved;
+    if (s_closes) {
         lose_both(s, EDDY_ECONNDONE, r, EDDY_ECONNDONE);
         return true;
     }

@@ -94,16 +94,26 @@ void eddy__st_leave(eddy_string_transport *st)
         eddy__st_settle(st);
 }
 
+bool eddy__st_producer_holds_close(const eddy_string_transport *st)
+{
+    return st->producer && !st->streaming;
+}
+
 /* The close a standalone transport owes its protocol now, or 0. */
 static int pending_close(const eddy_string_transport *st)
 {
     if (st->close_code)
         return st->close_code;
-    if (st->managed || !st->disconnect_on_lose)
+    if (st->managed)
+        return 0;
+    /* Like a socket, the transport ends a connection whose two directions are both closed. */
+    if (st->read_closed && st->write_lost_done)
+        return EDDY_ECONNDONE;
+    if (!st->disconnect_on_lose)
         return 0;
     if (st->aborted)
         return EDDY_EABORTED;
-    if (st->disconnecting && !st->producer)
+    if (st->disconnecting && !eddy__st_producer_holds_close(st))
         return EDDY_ECONNDONE;
     return 0;
 }
@@ -149,12 +159,12 @@ void eddy__st_resume_registered(eddy_string_transport *st)
 
 /* ---- writing --------------------------------------------------------------------------------- */
 
+/* As on real transports: after lose_connection only a registered producer may still write (the
+ * close waits for its output); after a half-close nobody may. */
 static int writable(const eddy_string_transport *st)
 {
-    if (st->lost || st->disconnecting || st->aborted)
+    if (st->lost || st->aborted || st->write_closed || (st->disconnecting && !st->producer))
         return -ENOTCONN;
-    if (st->write_closed)
-        return -EPIPE;
     return 0;
 }
 
@@ -294,7 +304,7 @@ static int st_register_producer(eddy_transport *t, eddy_producer *p, bool stream
     eddy_string_transport *st = st_of(t);
     if (st->producer)
         return -EBUSY;
-    if (st->lost || st->disconnecting || st->aborted) {
+    if (st->lost || st->disconnecting || st->aborted || st->write_closed) {
         if (p->ops->stop_producing) {
             eddy__st_enter(st);
             p->ops->stop_producing(p);
@@ -316,6 +326,8 @@ static int st_register_producer(eddy_transport *t, eddy_producer *p, bool stream
 static void st_unregister_producer(eddy_transport *t)
 {
     eddy_string_transport *st = st_of(t);
+    if (!st->producer)
+        return; /* nothing to forget: keep the state the loss left (STOPPED) */
     st->producer = NULL;
     st->producer_state = EDDY_PRODUCER_PRODUCING;
     eddy__st_settle(st); /* a lose_connection may have been waiting for this */
@@ -329,8 +341,12 @@ static size_t st_buffered(const eddy_transport *t)
 static void st_set_water_marks(eddy_transport *t, size_t low, size_t high)
 {
     eddy_string_transport *st = st_of(t);
-    st->low = low;
+    st->low = low < high ? low : high;
     st->high = high;
+    /* As real transports do, apply the new marks to what is already buffered. */
+    check_high_water(st);
+    if (st->producer && st->streaming && st->paused_by_marks && st->len < st->low)
+        eddy__st_resume_registered(st);
 }
 
 static const char *st_log_prefix(const eddy_transport *t)

@@ -35,6 +35,7 @@ struct eddy_string_transport {
     bool write_closed;       /* lose_write_connection was called */
     bool write_lost_pending; /* write_connection_lost is owed */
     bool write_lost_done;    /* write_connection_lost was delivered */
+    bool read_closed;        /* the test delivered the peer's EOF (receive_eof) */
     bool lost;               /* connection_lost was delivered */
 };
 
@@ -43,6 +44,9 @@ void eddy__st_enter(eddy_string_transport *st);
 void eddy__st_leave(eddy_string_transport *st);
 /* Deliver what is owed (write_connection_lost, a pending close) if no call out is running. */
 void eddy__st_settle(eddy_string_transport *st);
+/* True while a lose_connection must wait: a pull producer is registered (real transports ask it
+ * for more until it unregisters; a push producer is stopped instead). */
+bool eddy__st_producer_holds_close(const eddy_string_transport *st);
 /* Pause / resume the registered producer (pausing touches only a push producer). */
 void eddy__st_pause_registered(eddy_string_transport *st, bool by_marks);
 void eddy__st_resume_registered(eddy_string_transport *st);

@@ -277,3 +277,81 @@ Test(loopback, a_loopback_may_be_freed_while_connected)
     teardown(&f);
     cr_assert_eq(f.server.lost, 0);
 }
+
+/* An echo that registers its own transport as its producer, as docs/transports.md advises, and
+ * closes on the first byte "q". */
+static void self_made(eddy_protocol *p, eddy_transport *t)
+{
+    eddy_transport_register_producer(t, &t->as_producer, true);
+}
+static void self_data(eddy_protocol *p, const void *data, size_t len)
+{
+    if (memchr(data, 'q', len))
+        eddy_transport_lose_connection(p->transport);
+    else
+        eddy_transport_write(p->transport, data, len);
+}
+static const eddy_protocol_ops self_echo_ops = {
+    .connection_made = self_made, .data_received = self_data, .connection_lost = echo_lost};
+
+Test(loopback, a_side_with_a_push_producer_registered_still_closes)
+{
+    eddy_protocol echo = {.ops = &self_echo_ops};
+    eddy_recording_protocol client;
+    eddy_recording_protocol_init(&client);
+    eddy_loopback *lb;
+    eddy_loopback_new(&echo, &client.base, NULL, &lb);
+    eddy_transport_write(client.base.transport, "hi", 2);
+    eddy_loopback_pump_until_quiet(lb, 0);
+    eddy_transport_write(client.base.transport, "q", 1);
+    eddy_loopback_pump_until_quiet(lb, 0);
+    cr_assert_str_eq(eddy_recording_protocol_received(&client), "hi");
+    cr_assert_eq(client.lost, 1);
+    cr_assert_eq(client.lost_code, EDDY_ECONNDONE);
+    cr_assert(eddy_loopback_closed(lb));
+    eddy_loopback_free(lb);
+    eddy_recording_protocol_release(&client);
+}
+
+Test(loopback, a_side_that_aborted_receives_nothing_more)
+{
+    fixture f;
+    setup(&f);
+    eddy_transport_write(f.st, "late", 4);
+    eddy_transport_abort_connection(f.ct);
+    eddy_loopback_pump_until_quiet(f.lb, 0);
+    cr_assert_str_eq(eddy_recording_protocol_received(&f.client), "");
+    cr_assert_eq(f.client.lost_code, EDDY_EABORTED);
+    cr_assert_eq(f.server.lost_code, EDDY_ECONNLOST);
+    teardown(&f);
+}
+
+Test(loopback, a_side_that_called_lose_connection_stops_reading)
+{
+    fixture f;
+    setup(&f);
+    eddy_transport_write(f.st, "late", 4);
+    eddy_transport_write(f.ct, "bye", 3);
+    eddy_transport_lose_connection(f.ct);
+    eddy_loopback_pump_until_quiet(f.lb, 0);
+    cr_assert_str_eq(eddy_recording_protocol_received(&f.server), "bye");
+    cr_assert_str_eq(eddy_recording_protocol_received(&f.client), "");
+    cr_assert_eq(f.client.lost_code, EDDY_ECONNDONE);
+    cr_assert_eq(f.server.lost_code, EDDY_ECONNDONE);
+    teardown(&f);
+}
+
+Test(loopback, both_sides_closing_at_once_close_cleanly)
+{
+    fixture f;
+    setup(&f);
+    eddy_transport_write(f.st, "s", 1);
+    eddy_transport_write(f.ct, "c", 1);
+    eddy_transport_lose_connection(f.st);
+    eddy_transport_lose_connection(f.ct);
+    eddy_loopback_pump_until_quiet(f.lb, 0);
+    cr_assert(eddy_loopback_closed(f.lb));
+    cr_assert_eq(f.server.lost_code, EDDY_ECONNDONE);
+    cr_assert_eq(f.client.lost_code, EDDY_ECONNDONE);
+    teardown(&f);
+}

@@ -390,12 +390,43 @@ Test(string_transport, half_close_is_recorded_and_calls_write_connection_lost)
     teardown(&f);
 }
 
-Test(string_transport, writes_after_half_close_fail_with_epipe)
+/* eddy/transport.h: writes are refused with -ENOTCONN from lose_write_connection on, as on a
+ * socket; a protocol checking for that code must see it here too. */
+Test(string_transport, writes_after_half_close_fail_with_enotconn)
 {
     fixture f;
     setup(&f, false);
     eddy_transport_lose_write_connection(f.t);
-    cr_assert_eq(eddy_transport_write(f.t, "x", 1), -EPIPE);
+    cr_assert_eq(eddy_transport_write(f.t, "x", 1), -ENOTCONN);
+    struct iovec iov = {"y", 1};
+    cr_assert_eq(eddy_transport_write_sequence(f.t, &iov, 1), -ENOTCONN);
+    teardown(&f);
+}
+
+Test(string_transport, eof_after_a_half_close_ends_the_connection)
+{
+    fixture f;
+    setup(&f, false);
+    f.p.keep_half_open = true;
+    eddy_transport_lose_write_connection(f.t);
+    eddy_string_transport_receive_eof(f.st);
+    cr_assert_eq(f.p.lost, 1, "both directions are done");
+    cr_assert_eq(f.p.lost_code, EDDY_ECONNDONE);
+    teardown(&f);
+}
+
+Test(string_transport, half_close_after_a_kept_eof_ends_the_connection)
+{
+    fixture f;
+    setup(&f, false);
+    f.p.keep_half_open = true;
+    eddy_string_transport_receive_eof(f.st);
+    cr_assert_eq(f.p.lost, 0);
+    eddy_transport_lose_write_connection(f.t);
+    cr_assert_eq(f.p.write_lost, 1);
+    cr_assert_eq(f.p.lost, 1, "both directions are done");
+    cr_assert_eq(f.p.lost_code, EDDY_ECONNDONE);
+    cr_assert_not(f.p.events_after_lost, "write_connection_lost comes before connection_lost");
     teardown(&f);
 }
 
@@ -521,12 +552,12 @@ Test(string_transport, loss_stops_the_producer_before_connection_lost)
     eddy_string_transport_free(st);
 }
 
-Test(string_transport, lose_connection_waits_for_the_producer_to_unregister)
+Test(string_transport, lose_connection_waits_for_a_pull_producer_to_unregister)
 {
     fixture f;
     setup(&f, true);
     counting_producer cp = {.base.ops = &cp_ops};
-    eddy_transport_register_producer(f.t, &cp.base, true);
+    eddy_transport_register_producer(f.t, &cp.base, false);
     eddy_transport_lose_connection(f.t);
     cr_assert_eq(f.p.lost, 0);
     eddy_transport_unregister_producer(f.t);
@@ -543,5 +574,87 @@ Test(string_transport, registering_on_a_closed_transport_stops_the_producer)
     counting_producer cp = {.base.ops = &cp_ops};
     cr_assert_eq(eddy_transport_register_producer(f.t, &cp.base, true), -ENOTCONN);
     cr_assert_eq(cp.stops, 1);
+    teardown(&f);
+}
+
+/* Real transports hold a close only for a pull producer; a push producer (an echo that registered
+ * its own transport, as docs/transports.md advises) is stopped and the connection closes. */
+Test(string_transport, lose_connection_does_not_wait_for_a_push_producer)
+{
+    fixture f;
+    setup(&f, true);
+    order = 0;
+    counting_producer cp = {.base.ops = &cp_ops, .order = &order};
+    eddy_transport_register_producer(f.t, &cp.base, true);
+    eddy_transport_lose_connection(f.t);
+    cr_assert_eq(cp.stops, 1);
+    cr_assert_eq(f.p.lost, 1);
+    cr_assert_eq(f.p.lost_code, EDDY_ECONNDONE);
+    teardown(&f);
+}
+
+Test(string_transport, a_registered_producer_may_write_after_lose_connection)
+{
+    fixture f;
+    setup(&f, false);
+    counting_producer cp = {.base.ops = &cp_ops, .feed = f.t, .chunk = "more"};
+    eddy_transport_register_producer(f.t, &cp.base, false);
+    eddy_transport_lose_connection(f.t);
+    eddy_string_transport_clear(f.st);
+    cr_assert_eq(cp.resumes, 2);
+    cr_assert_str_eq(eddy_string_transport_value(f.st, NULL), "more",
+                     "the close waits for the producer's output");
+    eddy_transport_unregister_producer(f.t);
+    cr_assert_eq(eddy_transport_write(f.t, "late", 4), -ENOTCONN);
+    teardown(&f);
+}
+
+Test(string_transport, registering_after_a_half_close_stops_the_producer)
+{
+    fixture f;
+    setup(&f, false);
+    eddy_transport_lose_write_connection(f.t);
+    counting_producer cp = {.base.ops = &cp_ops};
+    cr_assert_eq(eddy_transport_register_producer(f.t, &cp.base, true), -ENOTCONN);
+    cr_assert_eq(cp.stops, 1);
+    cr_assert_null(eddy_string_transport_producer(f.st, NULL));
+    teardown(&f);
+}
+
+/* Real transports check the new marks at once (eddy__stream_set_water_marks). */
+Test(string_transport, lowering_the_high_water_mark_pauses_a_push_producer_already_above_it)
+{
+    fixture f;
+    setup(&f, false);
+    counting_producer cp = {.base.ops = &cp_ops};
+    eddy_transport_register_producer(f.t, &cp.base, true);
+    eddy_transport_write(f.t, "12345", 5);
+    eddy_transport_set_water_marks(f.t, 2, 4);
+    cr_assert_eq(cp.pauses, 1);
+    cr_assert_eq(eddy_string_transport_registered_state(f.st), EDDY_PRODUCER_PAUSED);
+    eddy_string_transport_clear(f.st);
+    cr_assert_eq(cp.resumes, 1, "a pause by the marks is undone by the reader");
+    teardown(&f);
+}
+
+/* A producer that unregisters itself when it is stopped. */
+typedef struct self_unregistering {
+    eddy_producer base;
+    eddy_transport *t;
+} self_unregistering;
+static void su_stop(eddy_producer *p)
+{
+    eddy_transport_unregister_producer(((self_unregistering *)p)->t);
+}
+static const eddy_producer_ops su_ops = {.stop_producing = su_stop};
+
+Test(string_transport, registered_state_stays_stopped_when_the_producer_unregisters_as_it_stops)
+{
+    fixture f;
+    setup(&f, false);
+    self_unregistering su = {.base.ops = &su_ops, .t = f.t};
+    eddy_transport_register_producer(f.t, &su.base, true);
+    eddy_string_transport_lose(f.st, EDDY_ECONNLOST);
+    cr_assert_eq(eddy_string_transport_registered_state(f.st), EDDY_PRODUCER_STOPPED);
     teardown(&f);
 }

@@ -117,7 +117,7 @@ eddy_producer_state eddy_string_transport_registered_state(const eddy_string_tra
 int eddy_string_transport_receive(eddy_string_transport *st, const void *data, size_t len);
 /** The peer half-closed: call eof_received. If the protocol does not keep the connection
  * half-open (see eddy_protocol_ops), or its own writing side is already closed, the connection
- * is closed: connection_lost(EDDY_ECONNDONE). Errors: -ENOTCONN. */
+ * is closed: connection_lost(EDDY_ECONNDONE). A second EOF does nothing. Errors: -ENOTCONN. */
 int eddy_string_transport_receive_eof(eddy_string_transport *st);
 /** The connection is lost with `code` (EDDY_ECONNDONE for a clean close, EDDY_ECONNLOST,
  * -ECONNRESET, ...): a registered producer is stopped, then connection_lost gets a failure with

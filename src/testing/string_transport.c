@@ -249,8 +249,10 @@ static int st_abort_connection(eddy_transport *t)
 static int st_lose_write_connection(eddy_transport *t)
 {
     eddy_string_transport *st = st_of(t);
-    if (st->lost || st->disconnecting || st->aborted)
+    if (st->lost)
         return -ENOTCONN;
+    if (st->disconnecting || st->aborted)
+        return 0; /* as on a real transport: the close under way covers it */
     if (!st->write_closed && !st->managed)
         st->write_lost_pending = true;
     st->write_closed = true;

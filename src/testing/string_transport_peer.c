@@ -119,6 +119,8 @@ int eddy_string_transport_receive_eof(eddy_string_transport *st)
 {
     if (!eddy__string_transport_live(st))
         return -ENOTCONN;
+    if (st->read_closed)
+        return 0;           /* a peer closes its side once: eof_received is not called again */
     st->read_closed = true; /* with our side half-closed too, the connection ends (settle) */
     if (!eddy__string_transport_deliver_eof(st) && !st->close_code) {
         st->close_code = EDDY_ECONNDONE; /* not half-closeable: the transport closes */

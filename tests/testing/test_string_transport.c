@@ -265,6 +265,17 @@ Test(string_transport, eof_leaves_a_half_closeable_protocol_connected_and_writab
     teardown(&f);
 }
 
+Test(string_transport, a_second_eof_is_not_delivered_again)
+{
+    fixture f;
+    setup(&f, false);
+    f.p.keep_half_open = true;
+    eddy_string_transport_receive_eof(f.st);
+    cr_assert_eq(eddy_string_transport_receive_eof(f.st), 0);
+    cr_assert_eq(f.p.eofs, 1, "a peer closes its side once");
+    teardown(&f);
+}
+
 /* ---- closing -------------------------------------------------------------------------------- */
 
 Test(string_transport, lose_connection_is_only_recorded_by_default)
@@ -376,6 +387,16 @@ Test(string_transport, half_close_is_not_disconnecting)
     setup(&f, false);
     eddy_transport_lose_write_connection(f.t);
     cr_assert(!eddy_transport_disconnecting(f.t));
+    teardown(&f);
+}
+
+Test(string_transport, half_close_after_lose_connection_is_a_no_op)
+{
+    fixture f;
+    setup(&f, false);
+    eddy_transport_lose_connection(f.t);
+    cr_assert_eq(eddy_transport_lose_write_connection(f.t), 0, "as on a real transport");
+    cr_assert_eq(f.p.write_lost, 0);
     teardown(&f);
 }
 

@@ -35,6 +35,7 @@ struct eddy_connector {
     eddy_delayed_call timer; /* the timeout, or the report of an early failure */
     eddy__stream *stream;    /* while connected */
     int early_error;         /* failure found while starting, reported from the loop */
+    unsigned attempt;        /* counts begin(): tells whether an attempt was replaced */
     int depth;               /* factory callbacks in progress */
     connector_state state;
     bool check_pid : 1; /* Unix: the server's PATH.lock must name a live process */
@@ -113,10 +114,14 @@ static void connected(eddy_connector *c)
         return;
     }
     hold(c);
+    unsigned attempt = c->attempt;
     eddy_protocol *proto = eddy__build_protocol(c->factory, &c->dest);
-    if (c->free_pending || !proto) {
+    /* build_protocol may have stopped this attempt (stop_connecting, disconnect: already reported
+     * as failed) and the factory may have begun another: this connection is then abandoned. */
+    bool stopped = c->state != CONNECTING || c->attempt != attempt;
+    if (c->free_pending || !proto || stopped) {
         eddy__stream_discard(s);
-        if (!release(c) && !proto)
+        if (!release(c) && !proto && !stopped)
             connect_failed(c, EDDY_ECANCELLED); /* build_protocol refused the connection */
         return;
     }
@@ -190,6 +195,7 @@ static int start_connect(eddy_connector *c, int fd)
 static void begin(eddy_connector *c, int fd)
 {
     c->state = CONNECTING;
+    c->attempt++;
     c->early_error = 0;
     if (!c->factory_started) {
         c->factory_started = true;

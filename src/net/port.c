@@ -35,6 +35,9 @@ static void port_close(eddy_port *p)
     if (p->resume_call.id)
         eddy_delayed_call_cancel(p->reactor, p->resume_call);
     p->resume_call.id = 0;
+    if (p->shutdown_trigger)
+        eddy_reactor_remove_system_event_trigger(p->reactor, p->shutdown_trigger);
+    p->shutdown_trigger = 0;
     eddy__close(p->desc.fd);
     p->desc.fd = -1;
     if (p->unix_path)
@@ -60,10 +63,25 @@ static void resume_accepting(void *arg)
         p->reading = true;
 }
 
+/* The reactor's shutdown only reaches the descriptors it watches, and a paused port is not one
+ * of them: this trigger closes it as the sweep would have. */
+static void shutdown_paused(void *arg)
+{
+    eddy_port *p = arg;
+    p->shutdown_trigger = 0;
+    port_close(p);
+}
+
 static void pause_accepting(eddy_port *p, int code)
 {
     eddy_reactor_remove_reader(p->reactor, &p->desc);
     p->reading = false;
+    /* Kept until the port closes: while it is watched again, the sweep closes it first, and a
+     * trigger removed during the firing does not run. Without memory for it, a port paused at
+     * shutdown stays open until it is freed. */
+    if (!p->shutdown_trigger)
+        (void)eddy_reactor_add_system_event_trigger(p->reactor, EDDY_PHASE_DURING, "shutdown",
+                                                    shutdown_paused, p, &p->shutdown_trigger);
     p->exhausted++;
     if (p->backoff == 0) {
         eddy_log(EDDY_LOG_WARN, "eddy.net", p->name,

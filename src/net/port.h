@@ -17,11 +17,12 @@ struct eddy_port {
     eddy_address host;             /* where it listens */
     int accept_batch; /* accepts per readiness event (Twisted: 100, +20 if saturated) */
     double backoff;   /* current pause after EMFILE/ENFILE (s); 0 when accepting */
-    eddy_delayed_call resume_call; /* ends the pause */
-    unsigned long exhausted;       /* times accepting paused for lack of descriptors */
-    char *unix_path;               /* socket file we created: removed when stopping */
-    char *lock_path;               /* pid lock file we hold: removed when stopping */
-    char name[80];                 /* log prefix: "tcp port 127.0.0.1:8080" */
+    eddy_delayed_call resume_call;    /* ends the pause */
+    eddy_trigger_id shutdown_trigger; /* closes the port at shutdown if paused (0: none) */
+    unsigned long exhausted;          /* times accepting paused for lack of descriptors */
+    char *unix_path;                  /* socket file we created: removed when stopping */
+    char *lock_path;                  /* pid lock file we hold: removed when stopping */
+    char name[80];                    /* log prefix: "tcp port 127.0.0.1:8080" */
     bool listening : 1;
     bool reading : 1;      /* desc is registered as a reader */
     bool busy : 1;         /* inside the accept loop (factory code may run) */

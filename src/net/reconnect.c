@@ -120,9 +120,19 @@ void eddy_reconnecting_factory_reset_delay(eddy_reconnecting_factory *rf)
 static eddy_protocol *rf_build(eddy_factory *f, const eddy_address *peer)
 {
     eddy_reconnecting_factory *rf = (eddy_reconnecting_factory *)f;
+    double delay = rf->delay;
+    long retries = rf->retries;
+    bool trying = rf->trying;
+    /* Reset before building, so a stop_trying from inside the inner build_protocol stands. */
     if (!rf->manual_reset)
         eddy_reconnecting_factory_reset_delay(rf);
     eddy_protocol *p = rf->inner->ops->build_protocol(rf->inner, peer);
+    if (!p && !rf->manual_reset) {
+        /* Refused: no connection was made, so the back-off goes on as after any failure. */
+        rf->delay = delay;
+        rf->retries = retries;
+        rf->trying = trying && rf->trying;
+    }
     if (p && !p->factory)
         p->factory = rf->inner;
     return p;

@@ -131,6 +131,20 @@ Test(reconnect, a_successful_connection_resets_the_delay)
     eddy_string_transport_lose(st, EDDY_ECONNLOST);
 }
 
+Test(reconnect, a_connection_the_factory_refuses_does_not_reset_the_delay)
+{
+    start(&no_jitter);
+    fail_latest();
+    eddy_memory_reactor_advance(mr, E);
+    inner.refuse = true;
+    eddy_protocol *p = NULL;
+    cr_assert_eq(eddy_memory_reactor_complete_connect(mr, attempts() - 1, st, &p), 0);
+    cr_assert_null(p);
+    cr_assert_eq(inner.failed_code, EDDY_ECANCELLED);
+    cr_assert_eq(eddy_reconnecting_factory_retries(rf), 2, "a refusal is a failure, not a success");
+    cr_assert_float_eq(eddy_reconnecting_factory_delay(rf), E * E, 1e-12);
+}
+
 Test(reconnect, manual_reset_leaves_the_delay_to_the_protocol)
 {
     eddy_reconnecting_options o = {.jitter = -1, .manual_reset = true};

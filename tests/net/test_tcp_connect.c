@@ -299,6 +299,91 @@ Test(tcp_connect, refused_by_build_protocol_reports_ecancelled)
     server_close(&s);
 }
 
+/* Stop the attempt from inside build_protocol: `arg` is the connector. */
+static void stop_while_building(rec_protocol *p, void *arg)
+{
+    (void)p;
+    eddy_connector_stop_connecting(*(eddy_connector **)arg);
+}
+
+Test(tcp_connect, stop_connecting_inside_build_protocol_reports_ecancelled_once)
+{
+    server s;
+    server_open(&s, "127.0.0.1");
+    rec_factory c;
+    rec_factory_init(&c);
+    eddy_connector *conn;
+    c.configure = stop_while_building;
+    c.configure_arg = &conn;
+    cr_assert_eq(eddy_connect_tcp(s.r, "127.0.0.1", s.number, &c.base, NULL, &conn), 0);
+    test_iterate_until(s.r, &c.failed_flag, 200);
+    cr_assert_eq(c.failed_code, EDDY_ECANCELLED);
+    cr_assert_eq(c.nbuilt, 1);
+    cr_assert_not(c.built[0]->made, "a cancelled attempt makes no connection");
+    cr_assert_null(eddy_connector_transport(conn));
+    /* The server side sees the cancelled connection close. */
+    test_iterate_until_fn(s.r, client_made, &s.f, 200);
+    test_iterate_until_fn(s.r, rec_lost, s.f.built[0], 200);
+    cr_assert_eq(c.failed, 1);
+    cr_assert_eq(c.client_lost, 0, "the attempt ended once, as failed");
+    cr_assert_eq(c.starts, 1);
+    cr_assert_eq(c.stops, 1);
+    eddy_connector_free(conn);
+    server_close(&s);
+    rec_factory_cleanup(&c);
+}
+
+typedef struct build_count {
+    int builds;
+    eddy_connector *conn;
+} build_count;
+
+/* Stop only the first attempt from inside build_protocol. */
+static void stop_first_while_building(rec_protocol *p, void *arg)
+{
+    (void)p;
+    build_count *b = arg;
+    if (++b->builds == 1)
+        eddy_connector_stop_connecting(b->conn);
+}
+
+static void connect_again_once(rec_factory *f, eddy_connector *c)
+{
+    if (f->failed == 1)
+        cr_assert_eq(eddy_connector_connect(c), 0);
+}
+
+static bool second_made(void *arg)
+{
+    rec_factory *f = arg;
+    return f->nbuilt > 1 && f->built[1]->made;
+}
+
+Test(tcp_connect, a_new_attempt_begun_inside_build_protocol_is_not_taken_over)
+{
+    server s;
+    server_open(&s, "127.0.0.1");
+    rec_factory c;
+    rec_factory_init(&c);
+    build_count arg = {0, NULL};
+    c.configure = stop_first_while_building;
+    c.configure_arg = &arg;
+    c.on_failed = connect_again_once; /* runs inside build_protocol, via stop_connecting */
+    cr_assert_eq(eddy_connect_tcp(s.r, "127.0.0.1", s.number, &c.base, NULL, &arg.conn), 0);
+    test_iterate_until_fn(s.r, second_made, &c, 200);
+    cr_assert_not(c.built[0]->made, "the stopped attempt makes no connection");
+    cr_assert_eq(eddy_connector_transport(arg.conn), c.built[1]->transport);
+    eddy_connector_disconnect(arg.conn);
+    test_iterate_until(s.r, &c.client_lost_flag, 200);
+    cr_assert_eq(c.failed, 1);
+    cr_assert_eq(c.client_lost, 1);
+    cr_assert_eq(c.starts, 1);
+    cr_assert_eq(c.stops, 1);
+    eddy_connector_free(arg.conn);
+    server_close(&s);
+    rec_factory_cleanup(&c);
+}
+
 Test(tcp_connect, bad_host_or_port_is_einval)
 {
     eddy_reactor *r = test_reactor_new();

@@ -133,6 +133,34 @@ Test(tcp_emfile, a_successful_accept_resets_the_back_off)
     rec_factory_cleanup(&f);
 }
 
+Test(tcp_emfile, reactor_shutdown_closes_a_port_paused_for_lack_of_descriptors)
+{
+    eddy_fake_clock *clock;
+    eddy_reactor *r = test_reactor_new_fake(&clock);
+    rec_factory f;
+    rec_factory_init(&f);
+    eddy_port *port;
+    cr_assert_eq(
+        eddy_listen_tcp(r, 0, &f.base, &(eddy_tcp_listen_options){.interface = "127.0.0.1"}, &port),
+        0);
+    install_seam();
+    fail_accept = true;
+    int fd = raw_connect("127.0.0.1", port_number(port));
+    iterate_n(r, 3, 0.01);
+    cr_assert_eq(accept_calls, 1, "paused: the reactor no longer watches the listener");
+    eddy_reactor_fire_system_event(r, "shutdown"); /* what stop() leads to */
+    cr_assert_not(eddy_port_listening(port), "shutdown closes paused ports too");
+    cr_assert_eq(eddy_port_fileno(port), -1);
+    cr_assert_eq(f.stops, 1);
+    cr_assert_eq(eddy_reactor_pending_calls(r), 0, "no retry left scheduled");
+    close(fd);
+    eddy_syscalls_set(NULL);
+    eddy_port_free(port);
+    cr_assert_eq(f.stops, 1);
+    eddy_reactor_free(r);
+    eddy_fake_clock_free(clock);
+}
+
 Test(tcp_emfile, a_real_descriptor_shortage_pauses_and_recovers)
 {
     eddy_reactor *r = test_reactor_new();

@@ -22,12 +22,20 @@ typedef struct split {
 int eddy__ep_fail(eddy_failure **error, const char *fmt, ...)
 {
     if (error) {
-        char msg[512];
+        /* Sized to fit: the values quoted in a message may be as long as the description, and a
+         * truncated message would lose the part that says what is wrong, which comes last. */
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof msg, fmt, ap);
+        int len = vsnprintf(NULL, 0, fmt, ap);
         va_end(ap);
-        *error = eddy_failure_new(-EINVAL, "%s", msg);
+        char *msg = len < 0 ? NULL : malloc((size_t)len + 1);
+        if (msg) {
+            va_start(ap, fmt);
+            vsnprintf(msg, (size_t)len + 1, fmt, ap);
+            va_end(ap);
+        }
+        *error = eddy_failure_new(-EINVAL, "%s", msg ? msg : "invalid endpoint description");
+        free(msg);
     }
     return -EINVAL;
 }

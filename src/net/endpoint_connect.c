@@ -23,6 +23,8 @@ typedef struct attempt {
     eddy_protocol *protocol;   /* what inner built, while connected */
     eddy_connector *connector; /* set by the network's connect */
     eddy_deferred *d;          /* our reference, dropped when it fires */
+    bool building;             /* inside the user's build_protocol */
+    bool cancelled;            /* cancelled while building: abort the connection it makes */
     char what[160];            /* "connect to tcp 127.0.0.1 port 80", for messages */
 } attempt;
 
@@ -53,7 +55,12 @@ static void cancel_attempt(eddy_deferred *d, void *arg)
 {
     (void)d;
     attempt *a = arg;
-    if (a->connector)
+    /* Stopping the connector from inside build_protocol would free the attempt under wrap_build
+     * (the connector still counts as connecting there). The Deferred fails with ECANCELLED
+     * anyway; the connection, once made, is aborted. */
+    if (a->building)
+        a->cancelled = true;
+    else if (a->connector)
         eddy_network_connector_stop_connecting(&a->net, a->connector); /* fails the attempt */
 }
 
@@ -62,7 +69,9 @@ static void cancel_attempt(eddy_deferred *d, void *arg)
 static eddy_protocol *wrap_build(eddy_factory *f, const eddy_address *peer)
 {
     attempt *a = of_factory(f);
+    a->building = true;
     eddy_protocol *p = a->inner->ops->build_protocol(a->inner, peer);
+    a->building = false;
     if (!p) {
         finish(a, eddy_result_error(EDDY_EFAILED, "%s: the factory built no protocol", a->what));
         return NULL;
@@ -107,6 +116,8 @@ static void proxy_made(eddy_protocol *p, eddy_transport *t)
     attempt *a = of_proxy(p);
     eddy_protocol *inner = a->protocol;
     eddy_protocol_make_connection(inner, t);
+    if (a->cancelled)
+        eddy_transport_abort_connection(t); /* the Deferred has failed: nobody wants it */
     finish(a, eddy_result_value(inner, NULL));
 }
 

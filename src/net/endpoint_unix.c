@@ -90,6 +90,13 @@ int eddy__ep_parse_unix_server(const eddy_network *net, const eddy_endpoint_args
     eddy_unix_listen_options o = {.mode = DEFAULT_MODE};
     if (v[1] && (rc = eddy__ep_mode("unix", "mode", v[1], &o.mode, error)) < 0)
         return rc;
+    /* eddy_listen_unix reads a zero mode as "the default", 666: passing it on would open the
+     * socket to everyone when the user asked for nobody. */
+    if (o.mode == 0)
+        return eddy__ep_fail(error,
+                             "unix: mode: '%s' (no permissions) is not supported; use 600 "
+                             "for the owner only",
+                             v[1]);
     if (v[2] && (rc = eddy__ep_uint("unix", "backlog", v[2], 65535, &backlog, error)) < 0)
         return rc;
     if (v[3] && (rc = eddy__ep_flag("unix", "lockfile", v[3], &lockfile, error)) < 0)

@@ -20,6 +20,8 @@ typedef struct fdio_stream {
     eddy__stream s;        /* first */
     eddy_descriptor wdesc; /* the write side, when it is not the read side's descriptor */
     int restore_fds[2];    /* descriptors on which we turned O_NONBLOCK on (-1: none) */
+    int spare_fd; /* write_fd when it is the read side's socket under another number (stdin and
+                     stdout of an inetd service): unused, closed with the read side */
 } fdio_stream;
 
 #define FDIO_OF_WDESC(d) ((fdio_stream *)((char *)(d)-offsetof(fdio_stream, wdesc)))
@@ -32,6 +34,10 @@ static void fdio_closing(eddy__stream *s, int fd)
             eddy__set_nonblocking(fd, 0);
             f->restore_fds[i] = -1;
         }
+    if (fd == s->desc.fd && f->spare_fd >= 0) {
+        eddy__close(f->spare_fd);
+        f->spare_fd = -1;
+    }
 }
 
 static const eddy__stream_kind kind_pipe = {
@@ -77,12 +83,25 @@ static bool is_socket(int fd)
     return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
+/* Two numbers for one socket. A socket cannot be opened again, so they also share one open file
+ * description (and its O_NONBLOCK). */
+static bool same_socket(int a, int b)
+{
+    struct stat sa, sb;
+    return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && S_ISSOCK(sa.st_mode) &&
+           sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 int eddy_fdio_connect(eddy_reactor *r, int read_fd, int write_fd, eddy_protocol *protocol,
                       eddy_transport **out)
 {
     if ((read_fd < 0 && write_fd < 0) || !protocol)
         return -EINVAL;
-    int fds[2] = {read_fd, write_fd == read_fd ? -1 : write_fd};
+    /* One socket under two numbers works as one descriptor: sent to with MSG_NOSIGNAL (no
+     * SIGPIPE) and half-closed with shutdown, as closing one of its numbers sends no EOF. */
+    bool one_socket =
+        read_fd >= 0 && write_fd >= 0 && read_fd != write_fd && same_socket(read_fd, write_fd);
+    int fds[2] = {read_fd, write_fd == read_fd || one_socket ? -1 : write_fd};
     bool changed[2] = {false, false};
     int rc = 0;
     for (int i = 0; i < 2 && rc == 0; i++)
@@ -101,15 +120,17 @@ int eddy_fdio_connect(eddy_reactor *r, int read_fd, int write_fd, eddy_protocol 
     fdio_stream *f = (fdio_stream *)s;
     for (int i = 0; i < 2; i++)
         f->restore_fds[i] = changed[i] ? fds[i] : -1;
+    f->spare_fd = one_socket ? write_fd : -1;
     /* One socket for both sides: send with MSG_NOSIGNAL and half-close with shutdown. */
-    s->sock = (read_fd < 0 || write_fd < 0 || read_fd == write_fd) && is_socket(main_fd);
+    s->sock =
+        (read_fd < 0 || write_fd < 0 || read_fd == write_fd || one_socket) && is_socket(main_fd);
     /* A missing side counts as already closed: EOF on the other one then ends the connection. */
     if (read_fd < 0)
         s->read_closed = true;
     if (write_fd < 0) {
         s->wdesc = NULL;
         s->write_closed = true;
-    } else if (read_fd >= 0 && write_fd != read_fd) {
+    } else if (read_fd >= 0 && write_fd != read_fd && !one_socket) {
         f->wdesc = (eddy_descriptor){.ops = &wdesc_ops, .fd = write_fd};
         s->wdesc = &f->wdesc;
     }

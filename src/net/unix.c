@@ -79,7 +79,8 @@ int eddy_listen_unix(eddy_reactor *r, const char *path, eddy_factory *factory,
     if (rc < 0) {
         if (fd >= 0) {
             eddy__close(fd);
-            unlink(path);
+            if (in_filesystem) /* "@name" is no file: unlinking it would hit one in the cwd */
+                unlink(path);
         }
         if (lock)
             unlink(lock);

@@ -220,6 +220,13 @@ Test(endpoint_parse, unix_mode_must_be_octal)
                      "unix: mode: 'rw' is not an octal file mode (like 660)");
 }
 
+Test(endpoint_parse, unix_mode_0_is_refused_rather_than_widened_to_666)
+{
+    cr_assert_str_eq(server_error("unix:/s:mode=000"),
+                     "unix: mode: '000' (no permissions) is not supported; use 600 for the owner "
+                     "only");
+}
+
 Test(endpoint_parse, unix_lockfile_must_be_0_or_1)
 {
     cr_assert_str_eq(server_error("unix:/s:lockfile=yes"), "unix: lockfile: 'yes' must be 0 or 1");
@@ -231,6 +238,20 @@ Test(endpoint_parse, unix_paths_must_fit_a_socket_address)
     memset(desc + 6, 'a', 200);
     cr_assert(strstr(server_error(desc), "is longer than 107 bytes"));
     cr_assert_str_eq(server_error("unix:"), "unix: address is required (unix:PATH)");
+}
+
+Test(endpoint_parse, a_very_long_bad_value_still_gets_a_message_that_says_what_is_wrong)
+{
+    char desc[1100] = "tcp:";
+    memset(desc + 4, '9', 1000);
+    eddy_server_endpoint *ep = NULL;
+    eddy_failure *err = NULL;
+    cr_assert_eq(eddy_server_endpoint_parse(&net, desc, &ep, &err), -EINVAL);
+    const char *msg = eddy_failure_message(err), *reason = "is not a port number (0-65535)";
+    size_t n = strlen(msg), m = strlen(reason);
+    cr_assert(n > m && strcmp(msg + n - m, reason) == 0, "the message ends '...%s'",
+              msg + (n > 40 ? n - 40 : 0));
+    eddy_failure_unref(err);
 }
 
 /* ---- clients -------------------------------------------------------------------------------- */

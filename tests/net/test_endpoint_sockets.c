@@ -198,3 +198,48 @@ Test(endpoint_sockets, cancelling_a_connect_in_progress_abandons_it)
     eddy_deferred_unref(d);
     eddy_listening_port_free(port);
 }
+
+/* A client factory that cancels the connect's Deferred from inside build_protocol, the last
+ * moment the attempt is still in progress, then builds as client_factory does. */
+typedef struct cancelling_factory {
+    eddy_factory base; /* first */
+    eddy_deferred *d;
+} cancelling_factory;
+
+static eddy_protocol *cancel_then_build(eddy_factory *f, const eddy_address *peer)
+{
+    eddy_deferred_cancel(((cancelling_factory *)f)->d);
+    return client_factory.base.ops->build_protocol(&client_factory.base, peer);
+}
+
+static bool client_lost(void *arg)
+{
+    eddy_recording_protocol *c = eddy_recording_factory_protocol(&client_factory, 0);
+    return c && c->lost;
+}
+
+Test(endpoint_sockets, cancelling_a_connect_from_build_protocol_errbacks_and_aborts_the_connection)
+{
+    eddy_listening_port *port = listen_on("tcp:0:interface=127.0.0.1");
+    eddy_address host;
+    eddy_listening_port_get_host(port, &host);
+    char desc[64];
+    snprintf(desc, sizeof desc, "tcp:127.0.0.1:%d", eddy_address_port(&host));
+    eddy_client_endpoint *ep = NULL;
+    cr_assert_eq(eddy_client_endpoint_parse(&net, desc, &ep, NULL), 0);
+    static const eddy_factory_ops ops = {.build_protocol = cancel_then_build};
+    cancelling_factory cf = {.base = {.ops = &ops}};
+    cr_assert_eq(eddy_endpoint_connect(ep, &cf.base, &cf.d), 0);
+    eddy_client_endpoint_free(ep);
+    test_iterate_until_fn(r, fired, cf.d, 200);
+    int code = 0;
+    eddy_deferred_add_errback(cf.d, take_code, &code);
+    cr_assert_eq(code, EDDY_ECANCELLED);
+    test_iterate_until_fn(r, client_lost, NULL, 200);
+    eddy_recording_protocol *p = eddy_recording_factory_protocol(&client_factory, 0);
+    cr_assert_eq(p->made, 1);
+    cr_assert_eq(p->lost, 1);
+    cr_assert_eq(p->lost_code, EDDY_EABORTED);
+    eddy_deferred_unref(cf.d);
+    eddy_listening_port_free(port);
+}

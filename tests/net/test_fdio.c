@@ -275,3 +275,55 @@ Test(fdio, reactor_stop_with_both_pipes_watched_loses_the_connection_once)
     eddy_reactor_free(r);
     rec_free(proto);
 }
+
+/* The socket an inetd or systemd (Accept=yes) service gets as both stdin and stdout: one socket
+ * under two numbers. */
+static void one_socket_twice(int sv[2], int *in, int *out)
+{
+    test_socketpair(sv);
+    *in = sv[0];
+    *out = fcntl(sv[0], F_DUPFD_CLOEXEC, 0);
+    cr_assert_geq(*out, 0);
+}
+
+Test(fdio, one_socket_as_both_sides_writes_to_a_closed_peer_without_sigpipe)
+{
+    signal(SIGPIPE, SIG_DFL); /* a SIGPIPE kills the test */
+    eddy_reactor *r = test_reactor_new();
+    int sv[2], in, out;
+    one_socket_twice(sv, &in, &out);
+    rec_protocol *proto = rec_new();
+    eddy_transport *t;
+    cr_assert_eq(eddy_fdio_connect(r, in, out, &proto->base, &t), 0);
+    close(sv[1]);
+    cr_assert_eq(eddy_transport_write(t, "x", 1), -EPIPE);
+    test_iterate_until_fn(r, rec_lost, proto, 200);
+    cr_assert_eq(proto->lost_code, -EPIPE);
+    eddy_reactor_free(r);
+    rec_free(proto);
+}
+
+Test(fdio, one_socket_as_both_sides_half_closes_with_an_eof_for_the_peer)
+{
+    eddy_reactor *r = test_reactor_new();
+    int sv[2], in, out;
+    one_socket_twice(sv, &in, &out);
+    rec_protocol *proto = rec_new();
+    eddy_transport *t;
+    cr_assert_eq(eddy_fdio_connect(r, in, out, &proto->base, &t), 0);
+    eddy_transport_write(t, "bye", 3);
+    cr_assert_eq(eddy_transport_lose_write_connection(t), 0);
+    test_iterate_until_fn(r, write_lost, proto, 200);
+    char buf[8];
+    cr_assert_eq(read(sv[1], buf, sizeof buf), 3);
+    cr_assert_eq(read(sv[1], buf, sizeof buf), 0, "EOF for the peer");
+    cr_assert_eq(write(sv[1], "more", 4), 4);
+    proto->want = 4;
+    test_iterate_until_fn(r, rec_has_bytes, proto, 200);
+    close(sv[1]);
+    test_iterate_until_fn(r, rec_lost, proto, 200);
+    cr_assert_eq(proto->lost_code, EDDY_ECONNDONE);
+    cr_assert_eq(fcntl(out, F_GETFD), -1, "both numbers are closed with the transport");
+    eddy_reactor_free(r);
+    rec_free(proto);
+}

@@ -1,9 +1,12 @@
 /* test_unix.c - Unix stream sockets: listening (mode, pid lock), abstract names, connecting,
  * peer credentials. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -241,6 +244,51 @@ Test(unix_socket, too_long_a_path_is_enametoolong)
     eddy_connector *c;
     cr_assert_eq(eddy_listen_unix(r, path, &f.base, NULL, &port), -ENAMETOOLONG);
     cr_assert_eq(eddy_connect_unix(r, path, &f.base, NULL, &c), -ENAMETOOLONG);
+    eddy_reactor_free(r);
+}
+
+/* socket() moved above FD_SETSIZE, where the select reactor refuses it: the listen then fails
+ * after bind, in eddy__port_start. */
+static int socket_above_select_limit(int domain, int type, int protocol)
+{
+    int fd = eddy_syscalls_default()->socket(domain, type, protocol);
+    if (fd < 0)
+        return fd;
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, FD_SETSIZE);
+    close(fd);
+    return high;
+}
+
+Test(unix_socket, a_failed_listen_on_an_abstract_name_removes_no_file, .fini = remove_dir)
+{
+    struct rlimit rl;
+    cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max <= FD_SETSIZE)
+        cr_skip_test("needs descriptors above FD_SETSIZE");
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    /* A file in the working directory spelled like the abstract name. */
+    char name[64];
+    snprintf(name, sizeof name, "@eddy-nofile-%ld", (long)getpid());
+    cr_assert_eq(chdir(path_in_dir("")), 0);
+    int fd = open(name, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    eddy_reactor *r;
+    cr_assert_eq(eddy_reactor_new(&(eddy_reactor_options){.backend = "select"}, &r), 0);
+    rec_factory f;
+    rec_factory_init(&f);
+    eddy_syscalls table = *eddy_syscalls_default();
+    table.socket = socket_above_select_limit;
+    eddy_syscalls_set(&table);
+    eddy_port *port;
+    int rc = eddy_listen_unix(r, name, &f.base, NULL, &port);
+    eddy_syscalls_set(NULL);
+    cr_assert_eq(rc, EDDY_EFDLIMIT, "listen: %s", eddy_strerror(rc));
+    struct stat st;
+    bool kept = stat(name, &st) == 0;
+    unlink(name);
+    cr_assert(kept, "the file './%s' was unlinked", name);
     eddy_reactor_free(r);
 }
 

@@ -30,13 +30,14 @@ struct eddy_connector {
     eddy_factory *factory;
     const eddy__stream_kind *kind;
     eddy_address dest;
-    eddy_address bind;       /* kind EDDY_ADDRESS_NONE: do not bind */
-    double timeout;          /* seconds; <= 0: no timeout */
-    eddy_delayed_call timer; /* the timeout, or the report of an early failure */
-    eddy__stream *stream;    /* while connected */
-    int early_error;         /* failure found while starting, reported from the loop */
-    unsigned attempt;        /* counts begin(): tells whether an attempt was replaced */
-    int depth;               /* factory callbacks in progress */
+    eddy_address bind;             /* kind EDDY_ADDRESS_NONE: do not bind */
+    double timeout;                /* seconds; <= 0: no timeout */
+    eddy_delayed_call timer;       /* the timeout, or the report of an early failure */
+    eddy__stream *stream;          /* while connected */
+    int early_error;               /* failure found while starting, reported from the loop */
+    eddy_trigger_id early_trigger; /* reports early_error at shutdown if the loop does not */
+    unsigned attempt;              /* counts begin(): tells whether an attempt was replaced */
+    int depth;                     /* factory callbacks in progress */
     connector_state state;
     bool check_pid : 1; /* Unix: the server's PATH.lock must name a live process */
     bool writing : 1;   /* desc is registered as a writer */
@@ -81,6 +82,9 @@ static void drop_attempt(eddy_connector *c)
     if (c->timer.id)
         eddy_delayed_call_cancel(c->reactor, c->timer);
     c->timer.id = 0;
+    if (c->early_trigger)
+        eddy_reactor_remove_system_event_trigger(c->reactor, c->early_trigger);
+    c->early_trigger = 0;
 }
 
 static void connect_failed(eddy_connector *c, int code)
@@ -172,6 +176,16 @@ static void timer_fired(void *arg)
     connect_failed(c, c->early_error ? c->early_error : EDDY_ETIMEOUT);
 }
 
+/* An early failure waits for the next iteration, which never comes if the reactor shuts down
+ * first; the shutdown sweep does not know the attempt (it has no descriptor), so this trigger
+ * reports it instead. */
+static void early_failure_at_shutdown(void *arg)
+{
+    eddy_connector *c = arg;
+    c->early_trigger = 0;
+    connect_failed(c, c->early_error);
+}
+
 static int open_socket(const eddy_connector *c)
 {
     int fd = eddy__sys.socket(c->dest.sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -222,6 +236,9 @@ static void begin(eddy_connector *c, int fd)
         c->desc.fd = -1;
         c->early_error = rc;
         c->timer = eddy_call_later(c->reactor, 0, timer_fired, c);
+        (void)eddy_reactor_add_system_event_trigger(c->reactor, EDDY_PHASE_DURING, "shutdown",
+                                                    early_failure_at_shutdown, c,
+                                                    &c->early_trigger);
     } else if (c->timeout > 0) {
         c->timer = eddy_call_later(c->reactor, c->timeout, timer_fired, c);
     }

@@ -425,3 +425,25 @@ Test(tcp_connect, reactor_stop_while_connecting_fails_the_attempt)
     close(l);
     eddy_reactor_free(r);
 }
+
+Test(tcp_connect, reactor_stop_before_an_early_failure_is_reported_still_reports_it)
+{
+    /* Binding to an address this host does not have fails inside eddy_connect_tcp; the report
+     * waits for the loop, and a shutdown first must not swallow it. */
+    eddy_reactor *r = test_reactor_new();
+    eddy_address local;
+    eddy_address_from_ip("192.0.2.1", 0, EDDY_ADDRESS_TCP, &local); /* TEST-NET-1 */
+    rec_factory c;
+    rec_factory_init(&c);
+    eddy_connector *conn;
+    eddy_tcp_connect_options o = {.bind_address = &local};
+    cr_assert_eq(eddy_connect_tcp(r, "127.0.0.1", 9, &c.base, &o, &conn), 0);
+    cr_assert_eq(c.failed, 0, "reported from the loop, not inside the call");
+    eddy_reactor_fire_system_event(r, "shutdown"); /* what stop() leads to */
+    cr_assert_eq(c.failed, 1);
+    cr_assert_eq(c.failed_code, -EADDRNOTAVAIL);
+    cr_assert_eq(c.stops, 1, "and the factory is stopped");
+    eddy_connector_free(conn);
+    eddy_reactor_free(r);
+    rec_factory_cleanup(&c);
+}

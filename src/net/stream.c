@@ -191,16 +191,21 @@ void eddy__stream_forget_all(eddy__net *net)
 }
 
 /* Each step ends one stream, and its connection_lost may end or open others, so the list is
- * walked from its head again each time. The bound (the streams alive at the start) keeps a
- * protocol that opens a new transport from every connection_lost from looping for ever. */
+ * walked from its head again each time. Only the streams open at the start are ended (as the
+ * reactor's sweep leaves the descriptors added during it): a protocol that opens a new transport
+ * from every connection_lost cannot loop for ever, and the new streams, which go to the head of
+ * the list, cannot take the turn of one that was open. */
 void eddy__stream_end_all(eddy__net *net, int code)
 {
-    for (size_t left = net->nlive; left > 0; left--) {
+    for (eddy__stream *s = net->live; s; s = s->next)
+        s->ending = s->started && !s->finished;
+    for (;;) {
         eddy__stream *s = net->live;
-        while (s && (!s->started || s->finished || s->busy))
+        while (s && (!s->ending || s->finished || s->busy))
             s = s->next;
         if (!s)
             return;
+        s->ending = false;
         eddy__stream_finish(s, s->finishing ? s->finish_code : code);
     }
 }
@@ -376,10 +381,11 @@ int eddy__stream_abort(eddy__stream *s)
 
 int eddy__stream_lose_write(eddy__stream *s)
 {
-    if (s->finishing || s->disconnecting || s->shut_pending || s->write_closed)
-        return 0;
+    /* Before the idempotence test: a transport without a write side counts as write_closed. */
     if (!s->wdesc)
         return -ENOTCONN;
+    if (s->finishing || s->disconnecting || s->shut_pending || s->write_closed)
+        return 0;
     if (s->wdesc == &s->desc && !s->sock && !s->read_closed)
         return -EOPNOTSUPP; /* one descriptor, not a socket, still read (a tty): no half-close */
     s->shut_pending = true;

@@ -71,6 +71,7 @@ struct eddy__stream {
     bool busy : 1;            /* a protocol or producer callback is running */
     bool ask_producer : 1;    /* a pull producer wrote: ask it for more once writable */
     bool closed : 1;          /* the descriptors are closed */
+    bool ending : 1;          /* open when the shutdown began: eddy__stream_end_all ends it */
 };
 
 /** Allocate a stream of `size` bytes (>= sizeof(eddy__stream), for kinds that embed it) over
@@ -138,9 +139,9 @@ void eddy__connector_connection_lost(eddy_connector *c, const eddy_failure *why)
 /** Free every stream of `net` without callbacks (its reactor is being freed). */
 void eddy__stream_forget_all(eddy__net *net);
 /* At shutdown, after the reactor's sweep of the descriptors it watches: end every connection that
- * has begun and is still open (paused ones are not watched; a close may still be pending) with
- * connection_lost, so no protocol is left behind when the reactor is freed. `code` is the reason
- * for the ones that were not already closing. */
+ * has begun and is still open when this is called (paused ones are not watched; a close may still
+ * be pending) with connection_lost, so no protocol is left behind when the reactor is freed.
+ * `code` is the reason for the ones that were not already closing. */
 void eddy__stream_end_all(eddy__net *net, int code);
 
 /* transport.c */

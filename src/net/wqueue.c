@@ -3,7 +3,9 @@
  * The pools keep the steady state free of malloc: a connection that keeps hitting a full socket
  * buffer takes chunks from its reactor's pool and gives them back as they drain. A pool is
  * bounded (EDDY__POOL_CHUNKS, EDDY__POOL_RECORDS), so memory a burst needed goes back to the
- * system afterwards. Segments larger than a chunk are allocated to size and never pooled. */
+ * system afterwards. A copy larger than a chunk is spread over several: a segment allocated to
+ * its size could not be pooled, and a proxy behind a slow peer would then allocate one for
+ * nearly every read it forwards. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,19 +21,18 @@ static void push(eddy__wqueue *q, eddy__wseg *seg)
     q->tail = seg;
 }
 
-static eddy__wseg *new_copy(eddy__net *net, size_t want)
+static eddy__wseg *new_chunk(eddy__net *net)
 {
     eddy__wseg *seg;
-    if (want <= EDDY__CHUNK_SIZE && net->free_chunks) {
+    if (net->free_chunks) {
         seg = net->free_chunks;
         net->free_chunks = seg->next;
         net->nfree_chunks--;
     } else {
-        size_t cap = want <= EDDY__CHUNK_SIZE ? EDDY__CHUNK_SIZE : want;
-        seg = malloc(sizeof *seg + cap);
+        seg = malloc(sizeof *seg + EDDY__CHUNK_SIZE);
         if (!seg)
             return NULL;
-        seg->cap = cap;
+        seg->cap = EDDY__CHUNK_SIZE;
     }
     seg->data = seg->buf;
     seg->len = 0;
@@ -75,15 +76,18 @@ int eddy__wqueue_copy(eddy__net *net, eddy__wqueue *q, const void *data, size_t 
         p += n;
         len -= n;
     }
-    if (len == 0)
-        return 0;
-    eddy__wseg *seg = new_copy(net, len);
-    if (!seg)
-        return -ENOMEM;
-    memcpy(seg->buf, p, len);
-    seg->len = len;
-    push(q, seg);
-    q->bytes += len;
+    while (len > 0) {
+        eddy__wseg *seg = new_chunk(net);
+        if (!seg)
+            return -ENOMEM;
+        size_t n = len < EDDY__CHUNK_SIZE ? len : EDDY__CHUNK_SIZE;
+        memcpy(seg->buf, p, n);
+        seg->len = n;
+        push(q, seg);
+        q->bytes += n;
+        p += n;
+        len -= n;
+    }
     return 0;
 }
 

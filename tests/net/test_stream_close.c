@@ -312,3 +312,56 @@ Test(stream_close, disconnecting_turns_true_when_a_write_finds_the_connection_lo
     test_iterate_until_fn(p.r, rec_lost, p.server, 100);
     tcp_pair_close(&p);
 }
+
+/* A protocol whose connection_lost opens a new transport (here: over a pipe, which begins at
+ * once). The new one goes to the head of the reactor's list of streams. */
+typedef struct reopener {
+    eddy_reactor *r;
+    rec_protocol *opened[8]; /* the protocols of the transports opened from connection_lost */
+    int nopened;
+    int pipes[8][2];
+} reopener;
+
+static void open_another_when_lost(rec_protocol *p)
+{
+    reopener *o = p->user;
+    cr_assert_lt(o->nopened, 8);
+    int *fds = o->pipes[o->nopened];
+    test_pipe(fds);
+    rec_protocol *np = rec_new();
+    o->opened[o->nopened++] = np;
+    cr_assert_eq(eddy_fdio_connect(o->r, fds[0], -1, &np->base, NULL), 0);
+}
+
+Test(stream_close, reactor_stop_ends_every_connection_even_when_connection_lost_opens_new_ones)
+{
+    eddy_reactor *r = test_reactor_new();
+    reopener o = {.r = r};
+    rec_protocol *ps[3];
+    int fds[3][2];
+    for (int i = 0; i < 3; i++) {
+        test_pipe(fds[i]);
+        ps[i] = rec_new();
+        ps[i]->on_lost = open_another_when_lost;
+        ps[i]->user = &o;
+        eddy_transport *t;
+        cr_assert_eq(eddy_fdio_connect(r, fds[i][0], -1, &ps[i]->base, &t), 0);
+        eddy_transport_pause_producing(t); /* not watched: ended by the net layer, not the sweep */
+    }
+    eddy_call_later(r, 0, stop_reactor, r);
+    cr_assert_eq(eddy_reactor_run(r), 0);
+    for (int i = 0; i < 3; i++) {
+        cr_assert(ps[i]->lost, "connection %d, open at shutdown, was told connection_lost", i);
+        cr_assert_eq(ps[i]->lost_calls, 1);
+        cr_assert_eq(ps[i]->lost_code, EDDY_ECONNLOST);
+    }
+    eddy_reactor_free(r);
+    for (int i = 0; i < 3; i++) {
+        close(fds[i][1]);
+        rec_free(ps[i]);
+    }
+    for (int i = 0; i < o.nopened; i++) {
+        close(o.pipes[i][1]);
+        rec_free(o.opened[i]);
+    }
+}

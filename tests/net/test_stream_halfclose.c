@@ -157,3 +157,25 @@ Test(stream_halfclose, lose_write_connection_is_idempotent)
     cr_assert_eq(raw_wait_closed(p.r, p.client), 0);
     tcp_pair_close(&p);
 }
+
+Test(stream_halfclose, lose_write_connection_without_a_write_side_is_enotconn)
+{
+    eddy_reactor *r = test_reactor_new();
+    int fds[2];
+    test_pipe(fds);
+    rec_protocol *proto = rec_new();
+    eddy_transport *t;
+    cr_assert_eq(eddy_fdio_connect(r, fds[0], -1, &proto->base, &t), 0);
+    int rc = eddy_transport_lose_write_connection(t);
+    cr_assert_eq(rc, -ENOTCONN, "a read-only transport has no writing side to shut (got %s)",
+                 eddy_err_name(rc));
+    for (int i = 0; i < 5; i++)
+        eddy_reactor_iterate(r, 0);
+    cr_assert(!proto->write_lost);
+    cr_assert(!proto->lost, "reading goes on");
+    close(fds[1]);
+    test_iterate_until_fn(r, rec_lost, proto, 200);
+    cr_assert_str_eq(proto->events, "mel");
+    eddy_reactor_free(r);
+    rec_free(proto);
+}

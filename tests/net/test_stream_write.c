@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "net/net.h"
 #include "net_helpers.h"
 
 TestSuite(stream_write, .timeout = 60);
@@ -41,6 +42,46 @@ Test(stream_write, large_write_is_queued_and_arrives_in_order)
     cr_assert_eq(eddy_transport_buffered(p.t), 0);
     free(out);
     free(in);
+    tcp_pair_close(&p);
+}
+
+/* Fill the server side's socket buffer behind eddy's back: its next write is queued whole. */
+static size_t fill_socket(eddy_transport *t)
+{
+    static char junk[65536];
+    size_t filled = 0;
+    for (ssize_t n;
+         (n = send(eddy_transport_fileno(t), junk, sizeof junk, MSG_DONTWAIT | MSG_NOSIGNAL)) > 0;)
+        filled += (size_t)n;
+    return filled;
+}
+
+Test(stream_write, a_large_write_behind_a_full_socket_is_queued_in_pooled_chunks)
+{
+    /* A proxy behind a slow peer queues most of every read it forwards (up to 128 KiB): in the
+     * steady state those copies must come from the reactor's pool, not from malloc. */
+    tcp_pair p;
+    tcp_pair_open(&p, "127.0.0.1", NULL, NULL);
+    eddy__net *net = eddy__net_get(p.r);
+    size_t len = 128u * 1024u, chunks = len / EDDY__CHUNK_SIZE;
+    char *out = malloc(len);
+    fill_pattern(out, len, 4);
+    for (int round = 0; round < 2; round++) {
+        size_t filled = fill_socket(p.t);
+        cr_assert_eq(eddy_transport_write(p.t, out, len), 0);
+        cr_assert_eq(eddy_transport_buffered(p.t), len, "queued whole");
+        if (round == 1)
+            cr_assert_eq(net->nfree_chunks, 0, "the second copy was taken from the pool");
+        char *in = malloc(filled + len);
+        cr_assert_eq(raw_read(p.r, p.client, in, filled + len, NULL), filled + len);
+        cr_assert(memcmp(in + filled, out, len) == 0);
+        free(in);
+        cr_assert_eq(eddy_transport_buffered(p.t), 0);
+        cr_assert_eq(net->nfree_chunks, chunks,
+                     "round %d: the queue's memory went back to the pool (%u chunks there)", round,
+                     net->nfree_chunks);
+    }
+    free(out);
     tcp_pair_close(&p);
 }
 

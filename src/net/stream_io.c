@@ -19,16 +19,17 @@
 #define SEND_FLAGS 0 /* BSD/macOS: SO_NOSIGPIPE is set on the socket instead */
 #endif
 
-/* A flush gathers at most this many segments and about this many bytes per system call: enough to
- * fill any socket buffer, small enough that one connection does not hold the loop. */
-#define FLUSH_IOV   64
-#define FLUSH_BYTES (1u << 20)
-
 #if defined(IOV_MAX) && IOV_MAX < 1024
 #define WRITEV_MAX IOV_MAX
 #else
 #define WRITEV_MAX 1024
 #endif
+
+/* A flush gathers at most this many segments and about this many bytes per system call: enough to
+ * fill any socket buffer, small enough that one connection does not hold the loop. (POSIX only
+ * promises an IOV_MAX of 16, hence the clamp.) */
+#define FLUSH_IOV   (WRITEV_MAX < 64 ? WRITEV_MAX : 64)
+#define FLUSH_BYTES (1u << 20)
 
 /* Write what the kernel takes now: >= 0 bytes (0 when it would block), or a negated errno. */
 static ssize_t out_one(eddy__stream *s, const void *data, size_t len)
@@ -108,8 +109,9 @@ int eddy__stream_do_read(eddy__stream *s)
             s->busy = true;
             s->protocol->ops->data_received(s->protocol, buf, (size_t)n);
             s->busy = false;
-            /* Paused, closed or aborted from inside: deliver nothing more. */
-            if (!s->reading || (size_t)n < EDDY__READ_SIZE)
+            /* Paused, closed or aborted from inside: deliver nothing more (`finishing` too, for
+             * a close that found no memory for its timer and so left the reader in place). */
+            if (!s->reading || s->finishing || (size_t)n < EDDY__READ_SIZE)
                 break;
             continue;
         }

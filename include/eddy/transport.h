@@ -65,8 +65,8 @@ struct eddy_transport {
 #define EDDY_TRANSPORT_LOW_WATER  (16u * 1024u)
 
 /** Write `len` bytes: straight to the kernel when nothing is queued, and what it does not take is
- * copied into the queue. Errors (the bytes are dropped): -ENOTCONN after abort_connection,
- * lose_write_connection or once the connection is being lost, and after lose_connection unless a
+ * copied into the queue. Errors (the bytes are dropped): -ENOTCONN after abort_connection or
+ * once the connection is being lost, and after lose_connection or lose_write_connection unless a
  * producer is registered (it may finish its output: the close waits for it); -ENOMEM; or the
  * error the kernel gave (-EPIPE, -ECONNRESET...), which also ends the connection:
  * connection_lost follows from the loop with that reason. */
@@ -90,7 +90,8 @@ int eddy_transport_abort_connection(eddy_transport *t);
 /** Half-close: shut down our writing side once the queue has drained (a socket: shutdown(SHUT_WR);
  * a separate write descriptor: it is closed); reading goes on and the protocol's
  * write_connection_lost is called from the loop. When the peer's EOF has also come, the
- * connection ends with EDDY_ECONNDONE. Writes are refused from this call on. Idempotent.
+ * connection ends with EDDY_ECONNDONE. Writes are refused from this call on, except from a
+ * registered producer, which the half-close waits for (until it unregisters). Idempotent.
  * Errors: -EOPNOTSUPP where there is no half-close (a tty), -ENOTCONN with no write side. */
 int eddy_transport_lose_write_connection(eddy_transport *t);
 /** True once the connection is on its way out: lose_connection or abort_connection was called

@@ -217,10 +217,11 @@ int eddy__stream_do_write(eddy__stream *s)
 
 /* ---- writing -------------------------------------------------------------------------------- */
 
-/* After lose_connection only a registered producer may still write: the close waits for it. */
+/* After lose_connection or lose_write_connection only a registered producer may still write:
+ * the close (or the half-close) waits for it to unregister. */
 static bool can_write(const eddy__stream *s)
 {
-    return s->started && !s->finishing && (!s->disconnecting || s->producer) && !s->shut_pending &&
+    return s->started && !s->finishing && (!(s->disconnecting || s->shut_pending) || s->producer) &&
            !s->write_closed && s->wdesc;
 }
 

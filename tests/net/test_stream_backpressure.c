@@ -164,6 +164,21 @@ Test(stream_backpressure, half_close_waits_for_a_pull_producer_without_asking_it
     tcp_pair_close(&p);
 }
 
+Test(stream_backpressure, a_pull_producer_finishes_its_output_before_the_half_close)
+{
+    tcp_pair p;
+    tcp_pair_open(&p, "127.0.0.1", NULL, NULL);
+    counting_producer cp = {.base.ops = &cp_ops, .t = p.t, .chunk = 1000, .chunks = 5};
+    cr_assert_eq(eddy_transport_register_producer(p.t, &cp.base, false), 0);
+    cr_assert_eq(eddy_transport_lose_write_connection(p.t), 0);
+    char in[5000];
+    cr_assert_eq(raw_read(p.r, p.client, in, sizeof in, NULL), sizeof in);
+    cr_assert_eq(in[4999], 'e', "the last chunk arrived");
+    cr_assert_eq(raw_wait_closed(p.r, p.client), 0, "then the EOF");
+    cr_assert_eq(cp.written, 5);
+    tcp_pair_close(&p);
+}
+
 Test(stream_backpressure, registering_a_second_producer_is_ebusy)
 {
     tcp_pair p;

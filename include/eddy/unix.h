@@ -19,13 +19,15 @@ typedef struct eddy_unix_listen_options {
     int mode;      /**< permissions of the socket file; 0 means 0666 */
     bool want_pid; /**< keep a "PATH.lock" pid lock (a symlink whose target is our pid, as
                         Twisted's); refuse (-EADDRINUSE) if a live process holds it, replace a
-                        stale one and remove the socket file its dead holder left. Ignored for
-                        abstract names */
+                        stale one and remove the socket file its dead holder left; -EEXIST if
+                        PATH.lock is something else (never removed). Ignored for abstract
+                        names */
 } eddy_unix_listen_options;
 
 /** Listen on the Unix socket `path`. `options` may be NULL. Stopping the port removes the socket
  * file (and the lock) it made. Errors: -EADDRINUSE (also when the file exists: remove a stale
- * socket yourself or use want_pid), -ENAMETOOLONG, -EINVAL (empty path), -EACCES, -ENOMEM, other
+ * socket yourself or use want_pid), -EEXIST (want_pid, and PATH.lock is not a pid lock),
+ * -ENAMETOOLONG, -EINVAL (empty path), -EACCES, -ENOMEM, other
  * socket/bind/listen errnos. */
 int eddy_listen_unix(eddy_reactor *r, const char *path, eddy_factory *factory,
                      const eddy_unix_listen_options *options, eddy_port **out);

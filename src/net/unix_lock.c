@@ -39,10 +39,14 @@ int eddy__unix_lock_acquire(const char *lock_path)
         if (errno != EEXIST)
             return -errno;
         long pid = lock_pid(lock_path);
-        if (pid > 0 && process_alive(pid))
+        if (pid == 0)
+            continue; /* released since our symlink() failed: try again, nothing to remove */
+        if (pid < 0)
+            return -EEXIST; /* not a pid lock (a file, a foreign link): not ours to remove */
+        if (process_alive(pid))
             return -EADDRINUSE;
-        /* Stale (or unreadable): remove it and try again. Another process may do the same at the
-         * same moment; symlink() decides which of us wins. */
+        /* Stale: remove it and try again. Another process may do the same at the same moment;
+         * symlink() decides which of us wins. */
         if (unlink(lock_path) < 0 && errno != ENOENT)
             return -errno;
         replaced = true;

@@ -186,6 +186,27 @@ Test(unix_socket, a_stale_lock_and_its_socket_file_are_replaced, .fini = remove_
     free(path);
 }
 
+Test(unix_socket, a_lock_path_that_is_not_a_pid_lock_is_refused_and_kept, .fini = remove_dir)
+{
+    char *path = strdup(path_in_dir("foreign"));
+    char lock[400];
+    snprintf(lock, sizeof lock, "%s.lock", path);
+    int lf = open(lock, O_CREAT | O_WRONLY | O_EXCL, 0600); /* someone's file, not our kind */
+    cr_assert_geq(lf, 0);
+    close(lf);
+    eddy_reactor *r = test_reactor_new();
+    rec_factory f;
+    rec_factory_init(&f);
+    eddy_unix_listen_options o = {.want_pid = true};
+    eddy_port *port = NULL;
+    cr_assert_eq(eddy_listen_unix(r, path, &f.base, &o, &port), -EEXIST);
+    struct stat st;
+    cr_assert_eq(lstat(lock, &st), 0, "a file we did not make is not removed");
+    unlink(lock);
+    eddy_reactor_free(r);
+    free(path);
+}
+
 Test(unix_socket, check_pid_refuses_a_server_without_a_live_lock, .fini = remove_dir)
 {
     char *path = strdup(path_in_dir("nolock"));

@@ -98,7 +98,9 @@ int eddy__address_unix(const char *path, eddy_address *out)
         return -EINVAL;
     struct sockaddr_un *un = (struct sockaddr_un *)&out->sa;
     size_t n = strlen(path);
-    if (n >= sizeof un->sun_path)
+    /* A path needs its terminating NUL in sun_path; an abstract name's '@' becomes its leading
+     * NUL, so it may use every byte. */
+    if (n > sizeof un->sun_path || (path[0] != '@' && n == sizeof un->sun_path))
         return -ENAMETOOLONG;
     memset(out, 0, sizeof *out);
     out->kind = EDDY_ADDRESS_UNIX;

@@ -268,6 +268,29 @@ Test(unix_socket, too_long_a_path_is_enametoolong)
     eddy_reactor_free(r);
 }
 
+Test(unix_socket, an_abstract_name_may_fill_every_byte_of_sun_path)
+{
+    struct sockaddr_un un;
+    char name[sizeof un.sun_path +
+              2]; /* '@' + 107 bytes: the leading NUL + the 107 the kernel allows */
+    snprintf(name, sizeof name, "@eddy-%ld-", (long)getpid());
+    size_t used = strlen(name);
+    memset(name + used, 'x', sizeof un.sun_path - used);
+    name[sizeof un.sun_path] = '\0';
+    eddy_reactor *r = test_reactor_new();
+    rec_factory f;
+    rec_factory_init(&f);
+    eddy_port *port = NULL;
+    cr_assert_eq(eddy_listen_unix(r, name, &f.base, NULL, &port), 0);
+    name[sizeof un.sun_path] = 'x';
+    name[sizeof un.sun_path + 1] = '\0';
+    eddy_port *more = NULL;
+    cr_assert_eq(eddy_listen_unix(r, name, &f.base, NULL, &more), -ENAMETOOLONG,
+                 "one more is too many");
+    eddy_port_free(port);
+    eddy_reactor_free(r);
+}
+
 /* socket() moved above FD_SETSIZE, where the select reactor refuses it: the listen then fails
  * after bind, in eddy__port_start. */
 static int socket_above_select_limit(int domain, int type, int protocol)

@@ -53,11 +53,15 @@ int eddy_adopt_stream_connection(eddy_reactor *r, int fd, eddy_factory *factory)
     eddy_address peer;
     if (eddy__address_of_socket(fd, true, kind->addr_kind, &peer) < 0)
         return -EINVAL; /* not connected */
-    if ((rc = eddy__set_nonblocking(fd, 1)) < 0 || (rc = eddy__set_cloexec(fd, 1)) < 0)
-        return rc;
+    /* The stream first: if there is no memory for it, the caller's fd is left as it was. */
     eddy__stream *s;
     if ((rc = eddy__stream_new(r, fd, kind, sizeof *s, &s)) < 0)
         return rc;
+    if ((rc = eddy__set_nonblocking(fd, 1)) < 0 || (rc = eddy__set_cloexec(fd, 1)) < 0) {
+        s->desc.fd = -1; /* still the caller's */
+        eddy__stream_discard(s);
+        return rc;
+    }
     eddy_protocol *proto = eddy__build_protocol(factory, &peer);
     if (!proto) {
         eddy__stream_discard(s); /* closes fd */

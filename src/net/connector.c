@@ -209,11 +209,18 @@ static int start_connect(eddy_connector *c, int fd)
 static void begin(eddy_connector *c, int fd)
 {
     c->state = CONNECTING;
-    c->attempt++;
+    unsigned attempt = ++c->attempt;
     c->early_error = 0;
     if (!c->factory_started) {
         c->factory_started = true;
+        /* start_factory is the factory's code: it may stop or free this connector. */
+        hold(c);
         eddy_factory_do_start(c->factory);
+        if (release(c) || c->free_pending || c->state != CONNECTING || c->attempt != attempt) {
+            if (fd >= 0)
+                eddy__close(fd);
+            return;
+        }
     }
     int rc = 0;
     if (c->check_pid) {

@@ -447,3 +447,33 @@ Test(tcp_connect, reactor_stop_before_an_early_failure_is_reported_still_reports
     eddy_reactor_free(r);
     rec_factory_cleanup(&c);
 }
+
+/* A factory whose start_factory frees the connector it is started for. */
+static eddy_connector *to_free;
+static eddy_factory_ops freeing_ops;
+
+static void free_on_start(eddy_factory *f)
+{
+    (void)f;
+    eddy_connector_free(to_free);
+}
+
+Test(tcp_connect, freeing_the_connector_inside_start_factory_is_safe)
+{
+    server s;
+    server_open(&s, "127.0.0.1");
+    rec_factory c;
+    rec_factory_init(&c);
+    eddy_connector *conn;
+    cr_assert_eq(eddy_connect_tcp(s.r, "127.0.0.1", s.number, &c.base, NULL, &conn), 0);
+    eddy_connector_stop_connecting(conn); /* the factory is stopped: the next attempt starts it */
+    freeing_ops = *c.base.ops;
+    freeing_ops.start_factory = free_on_start;
+    c.base.ops = &freeing_ops;
+    to_free = conn;
+    cr_assert_eq(eddy_connector_connect(conn), 0); /* ASan: nothing touches it afterwards */
+    for (int i = 0; i < 3; i++)
+        eddy_reactor_iterate(s.r, 0);
+    server_close(&s);
+    rec_factory_cleanup(&c);
+}

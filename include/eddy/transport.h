@@ -80,9 +80,11 @@ int eddy_transport_write_sequence(eddy_transport *t, const struct iovec *iov, in
  * Same errors as write. */
 int eddy_transport_write_owned(eddy_transport *t, void *data, size_t len, eddy_free_fn free_fn);
 /** Close cleanly after everything queued is written: reading stops now; a registered pull
- * producer is asked for more until it unregisters, a paused push producer is resumed once, then
- * the connection closes and connection_lost(EDDY_ECONNDONE) follows, always from the loop (never
- * inside this call). Idempotent. */
+ * producer is asked for more until it unregisters; a push producer paused by the water marks is
+ * resumed when the queue drains (as Twisted does) and may write more; once the queue is empty with
+ * no pull producer registered and no push producer paused, the connection closes and
+ * connection_lost(EDDY_ECONNDONE) follows, always from the loop (never inside this call).
+ * Idempotent. */
 int eddy_transport_lose_connection(eddy_transport *t);
 /** Close now, dropping queued data (TCP: an RST via SO_LINGER 0). connection_lost follows
  * (EDDY_EABORTED) from the loop, not inside this call. Idempotent. */

@@ -1,6 +1,6 @@
 /* wire.c - the small RFC services (see eddy/protocols/wire.h). */
-#include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #include "eddy/protocols/wire.h"
@@ -142,10 +142,13 @@ static void say_and_close(eddy_transport *t, const void *data, size_t len)
 static void qotd_connection_made(eddy_protocol *p, eddy_transport *t)
 {
     const char *quote = eddy_simple_factory_ctx(p);
-    char line[1024];
-    int n = snprintf(line, sizeof line, "%s\r\n",
-                     quote ? quote : "An apple a day keeps the doctor away.");
-    say_and_close(t, line, n < (int)sizeof line ? (size_t)n : sizeof line - 1);
+    if (!quote)
+        quote = "An apple a day keeps the doctor away.";
+    /* Written from where it is, whatever its length: a copy into a fixed buffer would cut a long
+     * quote short and lose its CRLF. */
+    struct iovec iov[2] = {{(void *)quote, strlen(quote)}, {(void *)"\r\n", 2}};
+    eddy_transport_write_sequence(t, iov, 2);
+    eddy_transport_lose_connection(t);
 }
 
 static void daytime_connection_made(eddy_protocol *p, eddy_transport *t)

@@ -207,3 +207,20 @@ Test(wire, rfc868_epoch_is_1900)
 {
     cr_assert_eq(eddy_rfc868_time(0), 2208988800u);
 }
+
+Test(wire, qotd_sends_a_long_quote_whole_with_its_crlf)
+{
+    static char quote[3000];
+    memset(quote, 'q', sizeof quote - 1);
+    service s = {0};
+    eddy_qotd_factory_init(&s.factory, quote);
+    service_start(&s);
+    static char in[4000];
+    bool eof = false;
+    size_t n = raw_read(s.r, s.client, in, sizeof in - 1, &eof);
+    cr_assert(eof);
+    cr_assert_eq(n, sizeof quote + 1, "got %zu bytes, want the quote and CRLF", n);
+    cr_assert_eq(memcmp(in, quote, sizeof quote - 1), 0);
+    cr_assert_eq(memcmp(in + sizeof quote - 1, "\r\n", 2), 0);
+    service_stop(&s);
+}

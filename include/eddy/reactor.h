@@ -48,7 +48,8 @@ int eddy_reactor_new(const eddy_reactor_options *options, eddy_reactor **out);
 /** Free a reactor that is not running. Registered descriptors are forgotten (their
  * connection_lost is not called: they belong to the caller); pending delayed calls, thread calls
  * and triggers are discarded without being called; signal handlers it installed are restored.
- * NULL is a no-op. */
+ * Other threads must have stopped calling eddy_call_from_thread on it before this starts (join
+ * them, or have them stop when told through a thread call). NULL is a no-op. */
 void eddy_reactor_free(eddy_reactor *r);
 
 /** Names of the backends this build and this kernel can use, best first, NULL-terminated.
@@ -158,7 +159,9 @@ int eddy_reactor_remove_signal_handler(eddy_reactor *r, int signo);
 /** Call in a child process after fork() before using a reactor inherited from the parent (and
  * only there): it rebuilds the backend's kernel object (the child shares the parent's epoll set; a
  * kqueue is not inherited at all), a new wakeup channel, and re-arms every reader and writer.
- * Errors: negated errno of the set-up. */
+ * As with any fork of a threaded program, no other thread may be inside eddy_call_from_thread
+ * at the moment of the fork (its lock would stay held in the child). Errors: negated errno of
+ * the set-up. */
 int eddy_reactor_after_fork(eddy_reactor *r);
 
 #ifdef __cplusplus

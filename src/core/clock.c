@@ -1,4 +1,5 @@
 /* clock.c - the monotonic clock and the fake clock used by tests. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -55,8 +56,17 @@ eddy_clock *eddy_fake_clock_as_clock(eddy_fake_clock *fc)
 
 void eddy_fake_clock_advance(eddy_fake_clock *fc, double seconds)
 {
-    if (seconds > 0)
-        fc->now += (int64_t)(seconds * 1e9 + 0.5);
+    if (!(seconds > 0))
+        return;
+    /* A step past the end of int64 (a huge or infinite amount) would be an undefined conversion
+     * that sends the clock back to a large negative time: stop at the last nanosecond instead. */
+    double ns = seconds * 1e9 + 0.5;
+    if (ns >= (double)(INT64_MAX - fc->now)) {
+        fc->now = INT64_MAX;
+        return;
+    }
+    int64_t step = (int64_t)ns;
+    fc->now = step > INT64_MAX - fc->now ? INT64_MAX : fc->now + step;
 }
 
 double eddy_fake_clock_seconds(const eddy_fake_clock *fc)

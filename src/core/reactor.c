@@ -193,10 +193,10 @@ static int compute_timeout(eddy_reactor *r, int64_t max_wait_ns)
         return 0;
     int64_t wait = max_wait_ns;
     int64_t next = eddy__timers_next(&r->timers);
+    if (next != INT64_MAX && next <= r->now)
+        return 0; /* a call is due now: even a fake clock, which never waits for time, must not */
     if (next != INT64_MAX && !r->clock->fake) {
         int64_t until = next - r->now;
-        if (until < 0)
-            until = 0;
         if (wait < 0 || until < wait)
             wait = until;
     }

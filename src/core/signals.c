@@ -110,16 +110,29 @@ bool eddy__signals_pending(const eddy_reactor *r)
 
 void eddy__signals_dispatch(eddy_reactor *r)
 {
-    /* A handler may add or remove handlers: rescan after every call. */
-    for (size_t i = 0; i < r->nsignals && !r->exit_loop;) {
+    /* Only the signals caught before this pass run now. One caught while a handler runs (say, a
+     * handler that raises its own signal or signals its process group) waits for the next
+     * iteration, as a thread call does; rescanning for it here would loop without end. */
+    bool due[NSIG] = {false};
+    bool any = false;
+    for (size_t i = 0; i < r->nsignals; i++) {
         int signo = r->signals[i].signo;
-        if (!caught[signo]) {
-            i++;
+        if (caught[signo]) {
+            caught[signo] = 0;
+            due[signo] = any = true;
+        }
+    }
+    for (int signo = 1; any && signo < NSIG; signo++) {
+        if (!due[signo])
+            continue;
+        if (r->exit_loop) { /* crashed: the rest stay caught for a later iteration */
+            caught[signo] = 1;
             continue;
         }
-        caught[signo] = 0;
-        r->signals[i].fn(signo, r->signals[i].arg);
-        i = 0;
+        /* A handler may add or remove handlers: look this one up now. */
+        eddy__signal_handler *h = find(r, signo);
+        if (h)
+            h->fn(signo, h->arg);
     }
 }
 

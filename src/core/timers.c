@@ -220,6 +220,18 @@ static bool delay_to_ns(double seconds, int64_t *out)
     return true;
 }
 
+/* a + b, saturated: repeated delay() calls or a fake clock moved to the end of time must pin a
+ * deadline at the far end instead of overflowing (undefined behaviour, and a wrapped deadline
+ * would run at once). */
+static int64_t add_ns(int64_t a, int64_t b)
+{
+    if (b > 0 && a > INT64_MAX - b)
+        return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b)
+        return INT64_MIN;
+    return a + b;
+}
+
 eddy_delayed_call eddy_call_later(eddy_reactor *r, double seconds, eddy_callback fn, void *arg)
 {
     eddy__timers *t = &r->timers;
@@ -233,7 +245,7 @@ eddy_delayed_call eddy_call_later(eddy_reactor *r, double seconds, eddy_callback
     if (index == NO_INDEX)
         return (eddy_delayed_call){0};
     eddy__timer_slot *s = &t->slots[index];
-    s->deadline = r->now + delay;
+    s->deadline = add_ns(r->now, delay);
     s->fn = fn;
     s->arg = arg;
     if (t->deferring) {
@@ -284,7 +296,7 @@ int eddy_delayed_call_reset(eddy_reactor *r, eddy_delayed_call dc, double second
         return EDDY_EINACTIVE;
     if (!delay_to_ns(seconds, &delay) || delay < 0)
         return -EINVAL;
-    return move_deadline(&r->timers, s, r->now + delay);
+    return move_deadline(&r->timers, s, add_ns(r->now, delay));
 }
 
 int eddy_delayed_call_delay(eddy_reactor *r, eddy_delayed_call dc, double seconds)
@@ -295,7 +307,7 @@ int eddy_delayed_call_delay(eddy_reactor *r, eddy_delayed_call dc, double second
         return EDDY_EINACTIVE;
     if (!delay_to_ns(seconds, &delta))
         return -EINVAL;
-    return move_deadline(&r->timers, s, s->deadline + delta);
+    return move_deadline(&r->timers, s, add_ns(s->deadline, delta));
 }
 
 int eddy_delayed_call_get_time(const eddy_reactor *r, eddy_delayed_call dc, double *out)

@@ -297,12 +297,13 @@ void eddy__watchers_disconnect_all(eddy_reactor *r, int code)
 static void disconnect(eddy_reactor *r, int fd, eddy_descriptor *d, eddy_failure *reason)
 {
     eddy__fd_slot *s = &r->fds[fd];
+    bool internal = s->internal; /* read first: an fd that leaves the reactor loses the flag */
     if (s->reader == d)
         s->reader = NULL;
     if (s->writer == d)
         s->writer = NULL;
     interest_changed(r, fd);
-    if (s->internal) {
+    if (internal) {
         eddy_log(EDDY_LOG_ERROR, "eddy.reactor", eddy_descriptor_log_prefix(d),
                  "internal descriptor failed: %s", eddy_failure_message(reason));
         return;

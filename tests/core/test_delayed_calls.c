@@ -575,6 +575,28 @@ Test(delayed_calls, negative_delay_moves_the_deadline_earlier)
     test_reactor_free_fake(r, fc);
 }
 
+Test(delayed_calls, delay_pushed_past_the_end_of_time_stays_there)
+{
+    /* Each huge delay adds the largest step eddy accepts; a few of them used to overflow the
+     * deadline (undefined behaviour, and a wrapped deadline lies in the past). */
+    eddy_fake_clock *fc;
+    eddy_reactor *r = test_reactor_new_fake(&fc);
+    int calls = 0;
+    eddy_delayed_call dc = eddy_call_later(r, 1, count, &calls);
+    double previous = 1;
+    for (int i = 0; i < 8; i++) {
+        cr_assert_eq(eddy_delayed_call_delay(r, dc, 1e300), 0);
+        double t;
+        cr_assert_eq(eddy_delayed_call_get_time(r, dc, &t), 0);
+        cr_assert_geq(t, previous, "delay %d moved the deadline back to %g s", i + 1, t);
+        previous = t;
+    }
+    eddy_reactor_advance(r, 1e6);
+    cr_assert_eq(calls, 0);
+    cr_assert(eddy_delayed_call_active(r, dc));
+    test_reactor_free_fake(r, fc);
+}
+
 /* ---- many calls ----------------------------------------------------------------------------- */
 
 /* A reference model of the schedule: each call's deadline (ns), cancelled flag and order. */
@@ -771,6 +793,26 @@ Test(delayed_calls, fake_clock_never_goes_back)
     eddy_fake_clock_advance(fc, -5);
     cr_assert_float_eq(eddy_fake_clock_seconds(fc), 1.0, 1e-9);
     eddy_fake_clock_free(fc);
+}
+
+Test(delayed_calls, fake_clock_advanced_by_an_endless_amount_stops_at_the_end_of_time)
+{
+    /* Like Twisted's Clock.advance(inf): every pending call runs, and time does not wrap round
+     * to a negative value (the nanosecond count used to be converted out of range). */
+    eddy_fake_clock *fc;
+    eddy_reactor *r = test_reactor_new_fake(&fc);
+    int calls = 0;
+    eddy_call_later(r, 10, count, &calls);
+    cr_assert_eq(eddy_reactor_advance(r, 5), 0);
+    cr_assert_eq(eddy_reactor_advance(r, INFINITY), 0);
+    cr_assert_geq(eddy_fake_clock_seconds(fc), 5.0, "the clock went back to %g s",
+                  eddy_fake_clock_seconds(fc));
+    cr_assert_eq(calls, 1);
+    /* At the end of time a new call is due at once instead of overflowing. */
+    eddy_call_later(r, 1, count, &calls);
+    cr_assert_eq(eddy_reactor_advance(r, 1e300), 0);
+    cr_assert_eq(calls, 2);
+    test_reactor_free_fake(r, fc);
 }
 
 /* A user clock that jumps back, as a badly behaved clock source might. */

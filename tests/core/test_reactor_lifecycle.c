@@ -380,6 +380,75 @@ Test(reactor_lifecycle, iterate_wait_ends_at_the_next_delayed_call)
     eddy_reactor_free(r);
 }
 
+/* The timeout the backend was last asked to wait, in ms; the real call is made without waiting
+ * so that a wrong timeout fails the assertion instead of the suite's clock. */
+static int asked_timeout_ms;
+
+static int recording_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
+{
+    asked_timeout_ms = timeout_ms;
+    return eddy_syscalls_default()->poll(fds, n, 0);
+}
+
+static int recording_select(int n, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
+{
+    asked_timeout_ms = tv ? (int)(tv->tv_sec * 1000 + tv->tv_usec / 1000) : -1;
+    struct timeval none = {0, 0};
+    return eddy_syscalls_default()->select(n, rd, wr, ex, &none);
+}
+
+#ifdef __linux__
+static int recording_epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout_ms)
+{
+    asked_timeout_ms = timeout_ms;
+    return eddy_syscalls_default()->epoll_wait(epfd, ev, max, 0);
+}
+#endif
+
+static void record_poll_timeouts(void)
+{
+    eddy_syscalls table = *eddy_syscalls_default();
+    table.poll = recording_poll;
+    table.select = recording_select;
+#ifdef __linux__
+    table.epoll_wait = recording_epoll_wait;
+#endif
+    eddy_syscalls_set(&table);
+}
+
+struct rescheduler {
+    eddy_reactor *r;
+    int calls;
+};
+
+static void schedule_another_now(void *arg)
+{
+    struct rescheduler *s = arg;
+    eddy_call_later(s->r, 0, count, &s->calls);
+}
+
+Test(reactor_lifecycle, with_a_fake_clock_a_call_already_due_keeps_the_poll_from_waiting)
+{
+    /* A fake clock never makes the poll wait for a deadline, since time will not move by itself;
+     * but a call that is due already must run without waiting: run() would otherwise block for
+     * ever on a call_later(0) made by a delayed call. */
+    eddy_fake_clock *fc;
+    eddy_reactor *r = test_reactor_new_fake(&fc);
+    struct rescheduler s = {.r = r};
+    eddy_call_later(r, 0, schedule_another_now, &s); /* its call_later(0) waits for the poll */
+    record_poll_timeouts();
+    asked_timeout_ms = -2;
+    int rc = eddy_reactor_iterate(r, 5);
+    eddy_syscalls_set(NULL);
+    cr_assert_eq(rc, 0);
+    cr_assert_eq(s.calls, 0);
+    cr_assert_eq(asked_timeout_ms, 0, "the poll was asked to wait %d ms with a call due",
+                 asked_timeout_ms);
+    cr_assert_eq(eddy_reactor_iterate(r, 0), 0);
+    cr_assert_eq(s.calls, 1);
+    test_reactor_free_fake(r, fc);
+}
+
 Test(reactor_lifecycle, negative_or_nan_wait_means_do_not_block)
 {
     eddy_reactor *r = test_reactor_new();

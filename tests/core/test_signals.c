@@ -122,6 +122,35 @@ Test(signals, signal_raised_again_after_handling_is_handled_again)
     eddy_reactor_free(r);
 }
 
+struct reraiser {
+    int calls;
+    int raises_left;
+};
+
+static void raise_own_signal(int signo, void *arg)
+{
+    struct reraiser *m = arg;
+    m->calls++;
+    if (m->raises_left-- > 0)
+        raise(signo);
+}
+
+Test(signals, signal_raised_by_its_own_handler_waits_for_the_next_iteration)
+{
+    /* A handler that signals its own process (say, forwarding SIGTERM to its process group) must
+     * not be called again and again inside one iteration: with no limit that never returns. */
+    eddy_reactor *r = test_reactor_new();
+    struct reraiser m = {.raises_left = 5};
+    cr_assert_eq(eddy_reactor_add_signal_handler(r, SIGUSR1, raise_own_signal, &m), 0);
+    raise(SIGUSR1);
+    for (int i = 0; i < 20 && !m.calls; i++)
+        cr_assert_eq(eddy_reactor_iterate(r, 0.05), 0);
+    cr_assert_eq(m.calls, 1, "called %d times in one iteration", m.calls);
+    cr_assert_eq(eddy_reactor_iterate(r, 0), 0);
+    cr_assert_eq(m.calls, 2);
+    eddy_reactor_free(r);
+}
+
 struct remover {
     eddy_reactor *r;
     int calls;

@@ -341,6 +341,43 @@ Test(syscall_seam, epoll_refusing_a_descriptor_ends_in_connection_lost_with_its_
     close(sv[0]);
     close(sv[1]);
 }
+
+static int refusing_every_epoll_add(int epfd, int op, int fd, struct epoll_event *ev)
+{
+    if (op == EPOLL_CTL_ADD) {
+        errno = ENOSPC;
+        return -1;
+    }
+    return eddy_syscalls_default()->epoll_ctl(epfd, op, fd, ev);
+}
+
+static void count_reactor_errors(const eddy_log_event *event, void *arg)
+{
+    if (event->level >= EDDY_LOG_ERROR && strcmp(event->ns, "eddy.reactor") == 0)
+        ++*(int *)arg;
+}
+
+Test(syscall_seam, epoll_refusing_the_wakeup_descriptor_is_logged_as_an_error)
+{
+    /* Without its wakeup descriptor the reactor no longer wakes for thread calls or signals; the
+     * only sign of it is this log line, which used to be skipped. */
+    eddy_reactor *r = test_reactor_new();
+    if (strcmp(eddy_reactor_backend_name(r), "epoll") != 0) {
+        eddy_reactor_free(r);
+        cr_skip_test("epoll only");
+    }
+    int errors = 0;
+    eddy_log_observer_id id;
+    cr_assert_eq(eddy_log_add_observer(count_reactor_errors, &errors, EDDY_LOG_ERROR, &id), 0);
+    eddy_syscalls table = *eddy_syscalls_default();
+    table.epoll_ctl = refusing_every_epoll_add;
+    eddy_syscalls_set(&table);
+    cr_assert_eq(eddy_reactor_iterate(r, 0), 0); /* hands the queued wakeup reader to epoll */
+    eddy_syscalls_set(NULL);
+    eddy_log_remove_observer(id);
+    cr_assert_eq(errors, 1, "%d errors logged", errors);
+    eddy_reactor_free(r);
+}
 #endif
 
 /* ---- the table itself ----------------------------------------------------------------------- */

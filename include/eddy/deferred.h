@@ -155,10 +155,12 @@ void eddy_deferred_unpause(eddy_deferred *d);
  * repeatedly. */
 void eddy_deferred_cancel(eddy_deferred *d);
 
-/** Cancel `d` if it has not fired `seconds` from now (reactor time), turning the resulting
- * EDDY_ECANCELLED failure into EDDY_ETIMEOUT for the callbacks added after this call. The timer
- * keeps a reference on `d` until it runs or `d` fires, and is cancelled when `d` fires, so the
- * reactor must outlive that. Errors: -EINVAL (negative or NaN `seconds`), -ENOMEM. */
+/** Cancel `d` if its result has not reached this point of its chain `seconds` from now (reactor
+ * time): it has not fired, or it has and waits for another Deferred (which the cancel then goes
+ * to, as in Twisted). The resulting EDDY_ECANCELLED failure becomes EDDY_ETIMEOUT for the
+ * callbacks added after this call. The timer keeps a reference on `d` until it runs or the result
+ * gets here, and is cancelled then, so the reactor must outlive that. A Deferred that fired and is
+ * not paused gets no timer. Errors: -EINVAL (negative or NaN `seconds`), -ENOMEM. */
 int eddy_deferred_add_timeout(eddy_deferred *d, eddy_reactor *r, double seconds);
 
 /* ---- state -------------------------------------------------------------------------------- */
@@ -240,13 +242,17 @@ typedef struct eddy_deferred_queue eddy_deferred_queue;
 
 /** A semaphore with `tokens` (>= 1) tokens. Caller owns it. Errors: -EINVAL, -ENOMEM. */
 int eddy_deferred_semaphore_new(size_t tokens, eddy_deferred_semaphore **out);
-/** Free it; Deferreds still waiting to acquire errback with EDDY_ECANCELLED. NULL is a no-op. */
+/** Free it; Deferreds still waiting to acquire errback with EDDY_ECANCELLED. May be called from
+ * a waiter's callback. NULL is a no-op. */
 void eddy_deferred_semaphore_free(eddy_deferred_semaphore *s);
 /** *out (a new reference) fires with the semaphore (borrowed) once a token is taken: at once if
  * one is free, else in FIFO order as tokens are released. Cancelling a waiting acquire removes it
  * from the queue. Errors: -ENOMEM. */
 int eddy_deferred_semaphore_acquire(eddy_deferred_semaphore *s, eddy_deferred **out);
-/** Give a token back (to the first waiter, if any). Errors: -EINVAL if no token is taken. */
+/** Give a token back (to the first waiter, if any, whose Deferred fires before this returns).
+ * Released from inside a callback of a waiter that a release is firing, the token still goes to
+ * the first waiter at once, but that waiter's Deferred fires when the callback returns: so the
+ * stack does not grow with the number of waiters. Errors: -EINVAL if no token is taken. */
 int eddy_deferred_semaphore_release(eddy_deferred_semaphore *s);
 /** Acquire, then call fn(arg), then release once its result (a value, failure or wait) is
  * final; *out (a new reference) fires with that result. `arg` is borrowed until fn runs. The

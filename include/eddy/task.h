@@ -45,7 +45,8 @@ void eddy_looping_call_free(eddy_looping_call *lc);
  * a late call does not shift later ones, and intervals missed entirely are skipped. If `done` is
  * not NULL it gets a new reference on a Deferred that fires with the LoopingCall (borrowed) when
  * it is stopped, or errbacks with the function's failure.
- * Errors: -EALREADY (running), -EINVAL (negative or NaN interval), -ENOMEM. */
+ * Errors: -EALREADY (running, or stopped while the Deferred of its last call is still pending:
+ * its Deferred has not fired yet), -EINVAL (negative or NaN interval), -ENOMEM. */
 int eddy_looping_call_start(eddy_looping_call *lc, double interval, bool now, eddy_deferred **done);
 /** Stop: no more calls. The Deferred fires now, or, if the function's Deferred is pending (or
  * this is called from inside the function), when that call ends. Errors: -EINVAL (not running). */

@@ -7,6 +7,9 @@
 struct eddy_deferred_semaphore {
     size_t limit;          /* tokens in all */
     size_t tokens;         /* tokens free now */
+    size_t granted;        /* tokens given to the first waiters, whose Deferreds fire next */
+    bool handing_out;      /* a release is firing waiters: releases inside it only grant */
+    bool free_pending;     /* freed while handing out: the release loop frees it */
     eddy__waiters waiting; /* acquires waiting for a token, FIFO */
 };
 
@@ -33,7 +36,10 @@ void eddy_deferred_semaphore_free(eddy_deferred_semaphore *s)
     if (!s)
         return;
     eddy__waiters_cancel_all(&s->waiting);
-    free(s);
+    if (s->handing_out)
+        s->free_pending = true; /* freed from a waiter's callback: the release loop frees it */
+    else
+        free(s);
 }
 
 int eddy_deferred_semaphore_acquire(eddy_deferred_semaphore *s, eddy_deferred **out)
@@ -51,16 +57,32 @@ int eddy_deferred_semaphore_acquire(eddy_deferred_semaphore *s, eddy_deferred **
 
 int eddy_deferred_semaphore_release(eddy_deferred_semaphore *s)
 {
-    if (s->tokens == s->limit)
+    if (s->tokens + s->granted == s->limit)
         return -EINVAL;
-    eddy_deferred *next = eddy__waiters_pop(&s->waiting);
-    if (!next) {
+    /* The token goes straight to the first waiter that has none yet. */
+    if (s->waiting.count > s->granted)
+        s->granted++;
+    else
         s->tokens++;
-        return 0;
+    if (s->handing_out)
+        return 0; /* a release further up the stack fires that waiter once this callback ends */
+    /* Fire the waiters in a loop rather than from each release: a waiter whose callback releases
+     * at once would otherwise nest one release per waiter, and thousands of them overflow the
+     * stack. */
+    s->handing_out = true;
+    while (s->granted > 0 && !s->free_pending) {
+        s->granted--;
+        eddy_deferred *next = eddy__waiters_pop(&s->waiting);
+        if (!next) {
+            s->tokens++; /* the waiter it was for was cancelled meanwhile */
+            continue;
+        }
+        eddy_deferred_callback(next, s, NULL);
+        eddy_deferred_unref(next);
     }
-    /* The token goes straight to the first waiter. */
-    eddy_deferred_callback(next, s, NULL);
-    eddy_deferred_unref(next);
+    s->handing_out = false;
+    if (s->free_pending)
+        free(s);
     return 0;
 }
 

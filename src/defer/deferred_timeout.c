@@ -27,9 +27,11 @@ static void timeout_expired(void *arg)
     t->timed_out = true; /* timer_live stays set meanwhile, so the entry cannot free t */
     eddy_deferred_cancel(d);
     t->timer_live = false;
-    eddy_deferred_unref(d);
+    /* Decide before the unref: if it frees d (paused, or waiting for a Deferred nobody can fire)
+     * it discards the entry, which then frees t itself. */
     if (!t->entry_live)
         free(t);
+    eddy_deferred_unref(d);
 }
 
 static eddy_result timeout_result(eddy_result in, void *arg)
@@ -63,8 +65,10 @@ int eddy_deferred_add_timeout(eddy_deferred *d, eddy_reactor *r, double seconds)
     if (!t)
         return -ENOMEM;
     *t = (timeout){.reactor = r, .d = d, .seconds = seconds, .entry_live = true};
-    if (d->called) {
-        /* Nothing to time out: the entry still goes in, to keep the chain's shape. */
+    if (d->called && d->paused == 0 && !d->on_stack) {
+        /* The entry runs at once: nothing to time out, but it still goes in, to keep the chain's
+         * shape. A fired Deferred that is paused (waiting for another one, say) still gets the
+         * timer, as in Twisted: the cancel then goes to what it waits for. */
         return eddy_deferred_add_callbacks_full(d, timeout_result, timeout_result, t,
                                                 timeout_entry_done);
     }

@@ -106,7 +106,14 @@ static void schedule_next(eddy_looping_call *lc)
     double now = eddy_reactor_seconds(lc->reactor);
     double delay = 0;
     if (lc->interval > 0) {
-        double next = lc->start + (double)(grid_index(lc, now) + 1) * lc->interval;
+        /* Never a grid point at or before the last call's: a timer deadline is rounded to the
+         * nanosecond, so when the interval is not a whole number of them the call may run a
+         * fraction of a nanosecond before its grid point, and "now" then maps to the point
+         * before it (which would bring the same call round again at once, forever). */
+        int64_t index = grid_index(lc, now);
+        if (index < lc->last_index)
+            index = lc->last_index;
+        double next = lc->start + (double)(index + 1) * lc->interval;
         delay = next > now ? next - now : 0;
     }
     lc->call = eddy_call_later(lc->reactor, delay, timer_fired, lc);

@@ -169,6 +169,37 @@ Test(deferred_lock, run_waits_its_turn_behind_a_holder)
     eddy_deferred_lock_free(j.lock);
 }
 
+static int quick_runs;
+
+static eddy_result quick_job(void *arg)
+{
+    quick_runs++;
+    return eddy_result_none();
+}
+
+Test(deferred_lock, many_queued_runs_that_finish_at_once_do_not_nest_on_the_stack)
+{
+    /* Each run releases the lock as soon as it gets it. Handing the lock on from inside that
+     * release, waiter after waiter, used to nest a few frames per waiter until the stack ran out
+     * (Twisted's DeferredLock has this bug, twisted#9304). */
+    enum { RUNS = 200000 };
+    eddy_deferred_lock *l = NULL;
+    eddy_deferred_lock_new(&l);
+    eddy_deferred *holder = NULL;
+    eddy_deferred_lock_acquire(l, &holder);
+    quick_runs = 0;
+    for (int i = 0; i < RUNS; i++) {
+        eddy_deferred *d = NULL;
+        cr_assert_eq(eddy_deferred_lock_run(l, quick_job, NULL, &d), 0);
+        eddy_deferred_unref(d);
+    }
+    eddy_deferred_lock_release(l);
+    cr_assert_eq(quick_runs, RUNS);
+    cr_assert_not(eddy_deferred_lock_locked(l));
+    eddy_deferred_unref(holder);
+    eddy_deferred_lock_free(l);
+}
+
 /* ---- semaphore ---------------------------------------------------------------------------- */
 
 Test(deferred_lock, semaphore_lets_as_many_holders_as_it_has_tokens)

@@ -132,6 +132,42 @@ Test(deferred_timeout, timeout_of_a_waiting_deferred_cancels_the_inner_one, .ini
     eddy_deferred_unref(inner);
 }
 
+Test(deferred_timeout, timeout_added_while_waiting_for_another_deferred_cancels_that_one,
+     .init = setup, .fini = teardown)
+{
+    /* Twisted schedules the timer whatever the state: a Deferred that fired but waits for another
+     * one has no result yet, and the cancel goes to the one it waits for. */
+    canceller_state s = {0};
+    eddy_deferred *outer = new_deferred(), *inner = NULL;
+    eddy_deferred_new(canceller, &s, &inner);
+    eddy_deferred_add_callback(outer, wait_for_arg, inner);
+    eddy_deferred_callback(outer, NULL, NULL);
+    cr_assert_eq(eddy_deferred_add_timeout(outer, r, 3), 0);
+    capture c = {0};
+    capture_add(outer, &c);
+    eddy_reactor_advance(r, 3);
+    cr_assert_eq(s.calls, 1, "the inner Deferred was not cancelled");
+    cr_assert_eq(c.calls, 1);
+    cr_assert_eq(c.code, EDDY_ETIMEOUT, "got code %d", c.code);
+    eddy_deferred_unref(outer);
+    eddy_deferred_unref(inner);
+}
+
+Test(deferred_timeout, timeout_of_a_paused_deferred_that_only_the_timer_holds_frees_it_once,
+     .init = setup, .fini = teardown)
+{
+    uint64_t before = eddy_deferred_unhandled_errors();
+    eddy_deferred *d = new_deferred();
+    eddy_deferred_add_callbacks_full(d, NULL, NULL, tracked_new(1), tracked_free);
+    cr_assert_eq(eddy_deferred_add_timeout(d, r, 1), 0);
+    eddy_deferred_pause(d);
+    eddy_deferred_unref(d);
+    eddy_reactor_advance(r, 1); /* the timer's reference was the last: d goes with its entries */
+    cr_assert_eq(tracked_alive(), 0);
+    cr_assert_eq(eddy_deferred_unhandled_errors(), before + 1,
+                 "the cancellation was never handled");
+}
+
 Test(deferred_timeout, abandoned_deferred_still_times_out_and_is_then_freed, .init = setup,
      .fini = teardown)
 {

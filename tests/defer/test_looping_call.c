@@ -182,6 +182,24 @@ Test(looping_call, with_count_reports_skipped_intervals, .init = setup, .fini = 
     eddy_looping_call_free(t.lc);
 }
 
+Test(looping_call, interval_of_a_fraction_of_a_nanosecond_calls_once_per_interval, .init = setup,
+     .fini = teardown)
+{
+    /* Grid points of 1/3 ms fall between nanoseconds: the timer, rounded to the nanosecond, may
+     * run a hair before its point. That call must still count as the one due there. */
+    double interval = 1e-3 / 3;
+    ticker t = {0};
+    eddy_reactor_advance(r, 0.3);
+    cr_assert_eq(eddy_looping_call_new_with_count(r, tick_count, &t, &t.lc), 0);
+    eddy_looping_call_start(t.lc, interval, true, NULL);
+    eddy_reactor_advance(r, interval);
+    cr_assert_eq(t.calls, 2, "one call at the start and one an interval later, got %d", t.calls);
+    cr_assert_eq(t.counts[1], 1);
+    eddy_reactor_advance(r, 10 * interval);
+    cr_assert_eq(t.calls, 3, "one late call for the intervals that passed, got %d", t.calls);
+    eddy_looping_call_free(t.lc);
+}
+
 Test(looping_call, late_call_does_not_shift_the_grid, .init = setup, .fini = teardown)
 {
     ticker t = {0};

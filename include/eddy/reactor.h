@@ -35,8 +35,9 @@ typedef struct eddy_reactor_options {
     /** Clock (borrowed; must outlive the reactor); NULL: the monotonic clock. */
     eddy_clock *clock;
     /** If true, eddy_reactor_run() installs SIGINT and SIGTERM handlers that stop the reactor,
-     * and restores the previous handlers when it returns. Off by default: the library never
-     * changes process-wide signal state unless asked. */
+     * and restores the previous handlers when it returns. An ignored SIGINT (nohup, `cmd &` in a
+     * script) stays ignored, as in Twisted. Off by default: the library never changes
+     * process-wide signal state unless asked. */
     bool install_signal_handlers;
 } eddy_reactor_options;
 

@@ -158,6 +158,12 @@ int eddy__signals_install_defaults(eddy_reactor *r)
     for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {
         if (find(r, defaults[i]))
             continue; /* the user's own handler wins */
+        /* An ignored SIGINT is a choice made for this process (nohup, or `cmd &` in a
+         * non-interactive shell): keep it, as Twisted does. */
+        struct sigaction now;
+        if (defaults[i] == SIGINT && sigaction(SIGINT, NULL, &now) == 0 &&
+            !(now.sa_flags & SA_SIGINFO) && now.sa_handler == SIG_IGN)
+            continue;
         int rc = add_handler(r, defaults[i], stop_on_signal, r, true);
         if (rc < 0 && rc != -EBUSY)
             return rc;

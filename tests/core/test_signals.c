@@ -373,6 +373,22 @@ static void look_at_dispositions(void *arg)
     eddy_reactor_stop(s->r);
 }
 
+Test(signals, with_the_option_an_ignored_sigint_stays_ignored)
+{
+    struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+    sigemptyset(&ign.sa_mask);
+    cr_assert_eq(sigaction(SIGINT, &ign, &old), 0);
+    install_test_handler(SIGTERM);
+    eddy_reactor *r = reactor_with_signal_option();
+    struct run_signal s = {.r = r};
+    eddy_reactor_call_when_running(r, look_at_dispositions, &s);
+    eddy_reactor_run(r);
+    cr_assert_eq(s.during_run[0], SIG_IGN, "nohup's choice is kept");
+    cr_assert_neq(s.during_run[1], test_own_handler, "SIGTERM still stops the reactor");
+    eddy_reactor_free(r);
+    sigaction(SIGINT, &old, NULL);
+}
+
 Test(signals, without_the_option_run_leaves_sigint_and_sigterm_alone)
 {
     install_test_handler(SIGINT);

@@ -96,6 +96,7 @@ struct eddy_reactor {
     int nchanges, cap_changes;
     int *always_ready; /* fds with always_ready set */
     int nalways, cap_always;
+    int always_next;     /* where the next poll starts reporting them: all get their turn */
     eddy__event *events; /* filled by the backend's poll */
     int cap_events;
     int nwatched; /* fds with some interest */

@@ -378,11 +378,14 @@ int eddy__watchers_poll(eddy_reactor *r, int timeout_ms)
     int n = r->backend->ops->poll(r->backend, timeout_ms, r->events, room);
     if (n < 0)
         return n;
-    for (int i = 0; i < r->nalways && n < r->cap_events; i++) {
-        int fd = r->always_ready[i];
+    /* More always-ready fds than room: start where the last poll stopped, so none starves. */
+    int start = r->always_next < r->nalways ? r->always_next : 0, i = 0;
+    for (; i < r->nalways && n < r->cap_events; i++) {
+        int fd = r->always_ready[(start + i) % r->nalways];
         r->events[n++] =
             (eddy__event){.fd = fd, .gen = r->fds[fd].gen, .mask = wanted_mask(&r->fds[fd])};
     }
+    r->always_next = r->nalways ? (start + i) % r->nalways : 0;
     return n;
 }
 

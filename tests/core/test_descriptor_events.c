@@ -215,6 +215,46 @@ Test(descriptor_events, fd_above_fd_setsize_is_refused_by_select_and_watched_by_
     test_close_pair(sv);
 }
 
+Test(descriptor_events, more_always_ready_files_than_one_poll_reports_all_get_their_turn)
+{
+    /* epoll refuses regular files, so the reactor reports them itself after what the backend
+     * gives; a poll reports at most 1024 events. */
+    eddy_reactor *r = test_reactor_new();
+    if (strcmp(eddy_reactor_backend_name(r), "epoll") != 0) {
+        eddy_reactor_free(r);
+        cr_skip_test("only epoll keeps its own list of always-ready files");
+    }
+    enum { N = 1100 };
+    struct rlimit rl;
+    cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    if (rl.rlim_cur < N + 64) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > N + 64 ? N + 64 : rl.rlim_max;
+        if (rl.rlim_cur < N + 64 || setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+            eddy_reactor_free(r);
+            cr_skip_test("cannot raise RLIMIT_NOFILE to %d", N + 64);
+        }
+    }
+    FILE *f = tmpfile();
+    cr_assert_not_null(f);
+    test_desc *d = calloc(N, sizeof *d);
+    for (int i = 0; i < N; i++) {
+        int fd = dup(fileno(f));
+        cr_assert_geq(fd, 0);
+        test_desc_init(&d[i], r, fd);
+        d[i].drain = false;
+        cr_assert_eq(eddy_reactor_add_reader(r, &d[i].base), 0);
+    }
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(eddy_reactor_iterate(r, 0), 0);
+    for (int i = 0; i < N; i++)
+        cr_assert_gt(d[i].reads, 0, "file %d of %d never got a turn", i, N);
+    eddy_reactor_free(r);
+    for (int i = 0; i < N; i++)
+        close(d[i].base.fd);
+    free(d);
+    fclose(f);
+}
+
 /* ---- handlers that add descriptors ---------------------------------------------------------- */
 
 struct adder {

@@ -6,6 +6,7 @@
  *               [--log-file PATH] [--log-level LEVEL] [--shutdown-timeout S] [plugin options]
  *
  * Usage errors give one line on stderr and exit status 2. */
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,7 @@ static const struct {
     const char *name, *metavar, *help;
 } common_options[] = {
     {"listen", "ENDPOINT",
-     "where to listen, e.g. tcp:8000, tcp:port=8000:interface=::1, "
+     "where to listen, e.g. tcp:8000, tcp:port=8000:interface=\\:\\:1, "
      "unix:/run/x.sock (repeatable; default: the plugin's)"},
     {"reactor", "NAME", "the reactor backend: select, poll, epoll, kqueue (default: the best)"},
     {"log-format", "FORMAT", "text (default) or json (Twisted's JSON lines)"},
@@ -26,6 +27,14 @@ static const struct {
     {"shutdown-timeout", "SECONDS", "how long open connections may finish at shutdown (5)"},
     {"help", NULL, "show this help"},
 };
+
+/* One help line; the help texts line up whether or not the option takes a value. */
+static void print_option(FILE *out, const char *name, const char *metavar, const char *help)
+{
+    char left[64];
+    snprintf(left, sizeof left, "--%s%s%s", name, metavar ? " " : "", metavar ? metavar : "");
+    fprintf(out, "  %-29s %s\n", left, help);
+}
 
 static void usage(FILE *out)
 {
@@ -37,9 +46,8 @@ static void usage(FILE *out)
         fprintf(out, "  %-12s %s\n", (*p)->name, (*p)->summary);
     fprintf(out, "\nOptions every plugin takes:\n");
     for (size_t i = 0; i < sizeof common_options / sizeof common_options[0]; i++)
-        fprintf(out, "  --%s%s%-*s %s\n", common_options[i].name,
-                common_options[i].metavar ? " " : "", (int)(26 - strlen(common_options[i].name)),
-                common_options[i].metavar ? common_options[i].metavar : "", common_options[i].help);
+        print_option(out, common_options[i].name, common_options[i].metavar,
+                     common_options[i].help);
     fprintf(out, "\nOther options: --help, --version. See eddy(1).\n");
 }
 
@@ -50,8 +58,7 @@ static void plugin_usage(const eddy_cli_plugin *p)
     if (p->options[0].name) {
         printf("\nOptions of %s:\n", p->name);
         for (const eddy_cli_option *o = p->options; o->name; o++)
-            printf("  --%s%s%-*s %s\n", o->name, o->metavar ? " " : "", (int)(26 - strlen(o->name)),
-                   o->metavar ? o->metavar : "", o->help);
+            print_option(stdout, o->name, o->metavar, o->help);
     }
     printf("\nCommon options: --listen, --reactor, --log-format, --log-file, --log-level, "
            "--shutdown-timeout (see eddy --help).\n");
@@ -95,6 +102,14 @@ int main(int argc, char **argv)
         return 0;
     }
     const eddy_cli_plugin *plugin = find_plugin(argv[1]);
+    if (!plugin && argv[1][0] == '-') {
+        /* `twist --log-level debug web` habits: say where options go, not "unknown plugin" */
+        fprintf(stderr,
+                "eddy: unknown option '%s' (options go after the plugin: eddy PLUGIN "
+                "[options]; eddy --help)\n",
+                argv[1]);
+        return 2;
+    }
     if (!plugin) {
         fprintf(stderr, "eddy: unknown plugin '%s' (eddy --help lists them)\n", argv[1]);
         return 2;
@@ -143,7 +158,9 @@ int main(int argc, char **argv)
         } else if (strcmp(name, "shutdown-timeout") == 0) {
             v = take_value(argc, argv, &i, inline_value, &missing);
             char *end = NULL;
-            if (v && ((config.shutdown_timeout = strtod(v, &end)) < 0 || *end || end == v)) {
+            /* nan would never reach its deadline and inf waits forever: neither is a timeout */
+            if (v && ((config.shutdown_timeout = strtod(v, &end)) < 0 || *end || end == v ||
+                      !isfinite(config.shutdown_timeout))) {
                 fprintf(stderr, "eddy: --shutdown-timeout: '%s' is not a number of seconds\n", v);
                 status = 2;
             }

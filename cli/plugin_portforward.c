@@ -19,7 +19,7 @@ static int pf_start(void *state, eddy_reactor *r, eddy_factory **factory, eddy_c
 {
     portforward_state *s = state;
     if (!s->dest)
-        return eddy_cli_fail(err, "portforward needs --dest ENDPOINT (e.g. tcp:127.0.0.1:80)");
+        return eddy_cli_fail(err, "--dest ENDPOINT is required (e.g. tcp:127.0.0.1:80)");
     eddy_network net = eddy_reactor_network(r);
     eddy_failure *why = NULL;
     if (eddy_client_endpoint_parse(&net, s->dest, &s->endpoint, &why) < 0) {

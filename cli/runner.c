@@ -118,7 +118,9 @@ static void start_listening(void *arg)
 static int setup_logging(const eddy_cli_config *c)
 {
     eddy_log_level level = EDDY_LOG_INFO;
-    if (c->log_level && eddy_log_level_parse(c->log_level, &level) < 0) {
+    /* "off" parses as a level but no observer takes it: refuse it as the names we list */
+    if (c->log_level &&
+        (eddy_log_level_parse(c->log_level, &level) < 0 || level > EDDY_LOG_CRITICAL)) {
         fprintf(stderr,
                 "eddy: --log-level: unknown level '%s' (debug, info, warn, error, "
                 "critical)\n",
@@ -141,7 +143,11 @@ static int setup_logging(const eddy_cli_config *c)
     eddy_log_set_level(NULL, level);
     int rc =
         json ? eddy_log_add_json_file(fp, level, NULL) : eddy_log_add_text_file(fp, level, NULL);
-    return rc < 0 ? 1 : 0;
+    if (rc < 0) {
+        fprintf(stderr, "eddy: cannot start logging: %s\n", eddy_strerror(rc));
+        return 1;
+    }
+    return 0;
 }
 
 static void cleanup(run *rn)
@@ -170,8 +176,13 @@ int eddy_cli_run(const eddy_cli_plugin *plugin, void *state, const eddy_cli_conf
     eddy_reactor_options opts = {.backend = c->reactor};
     if ((rc = eddy_reactor_new(&opts, &rn.reactor)) < 0) {
         if (rc == EDDY_EBACKEND) {
-            fprintf(stderr, "eddy: --reactor: '%s' is not available here (available: ",
-                    c->reactor ? c->reactor : getenv("EDDY_REACTOR"));
+            /* name what the user set: without --reactor the name came from the environment */
+            const char *env = getenv("EDDY_REACTOR");
+            fprintf(stderr, "eddy: %s: '%s' is not available here (available: ",
+                    c->reactor && *c->reactor ? "--reactor" : "EDDY_REACTOR",
+                    c->reactor && *c->reactor ? c->reactor
+                    : env                     ? env
+                                              : "");
             list_backends(stderr);
             fprintf(stderr, ")\n");
             return 2;
@@ -202,7 +213,11 @@ int eddy_cli_run(const eddy_cli_plugin *plugin, void *state, const eddy_cli_conf
         }
         rn.nlisteners++;
     }
-    eddy_reactor_add_signal_handler(rn.reactor, SIGINT, on_signal, &rn);
+    /* An ignored SIGINT (nohup, `eddy ... &` in a script) stays ignored, as with Twisted: Ctrl-C
+     * meant for the script must not stop the server it started in the background. */
+    struct sigaction old_int;
+    if (sigaction(SIGINT, NULL, &old_int) < 0 || old_int.sa_handler != SIG_IGN)
+        eddy_reactor_add_signal_handler(rn.reactor, SIGINT, on_signal, &rn);
     eddy_reactor_add_signal_handler(rn.reactor, SIGTERM, on_signal, &rn);
     eddy_reactor_call_when_running(rn.reactor, start_listening, &rn);
     eddy_log(EDDY_LOG_DEBUG, "eddy.runner", NULL, "eddy %s, %s reactor", eddy_version(),

@@ -28,8 +28,9 @@ typedef struct proc {
     size_t loglen;
 } proc;
 
-/* Start `eddy ARGS... --reactor $EDDY_REACTOR` with stdout and stderr to one pipe. */
-static void start(proc *p, const char *const *args)
+/* Start `eddy ARGS...`, adding `--reactor $EDDY_REACTOR` when `add_reactor` is set, with stdout
+ * and stderr to one pipe; `ignore_sigint` starts it as `cmd &` in a script does. */
+static void spawn(proc *p, const char *const *args, bool add_reactor, bool ignore_sigint)
 {
     const char *argv[32];
     int n = 0;
@@ -40,7 +41,7 @@ static void start(proc *p, const char *const *args)
     bool has_reactor = false;
     for (int i = 1; i < n; i++)
         has_reactor |= strcmp(argv[i], "--reactor") == 0;
-    if (backend && *backend && n > 1 && argv[1][0] != '-' && !has_reactor) {
+    if (add_reactor && backend && *backend && n > 1 && argv[1][0] != '-' && !has_reactor) {
         argv[n++] = "--reactor";
         argv[n++] = backend;
     }
@@ -54,11 +55,18 @@ static void start(proc *p, const char *const *args)
         dup2(fds[1], 2);
         dup2(fds[1], 1);
         close(fds[0]);
+        if (ignore_sigint)
+            signal(SIGINT, SIG_IGN);
         execv(argv[0], (char *const *)argv);
         _exit(127);
     }
     close(fds[1]);
     p->err = fds[0];
+}
+
+static void start(proc *p, const char *const *args)
+{
+    spawn(p, args, true, false);
 }
 
 /* Read stderr until `needle` appears (true) or EOF/10 s (false). */
@@ -283,6 +291,17 @@ Test(runner, portforward_without_dest_is_a_usage_error)
     cr_assert_eq(count_lines(p.log), 1, "stderr: %s", p.log);
 }
 
+Test(runner, portforward_without_dest_names_the_plugin_once)
+{
+    proc p;
+    start(&p, (const char *[]){"portforward", "--listen", "tcp:0:interface=127.0.0.1", NULL});
+    cr_assert_eq(finish(&p), 2);
+    const char *first = strstr(p.log, "portforward");
+    cr_assert_not_null(first, "stderr: %s", p.log);
+    cr_assert_null(strstr(first + 1, "portforward"), "stderr: %s", p.log);
+    cr_assert_not_null(strstr(p.log, "--dest"), "stderr: %s", p.log);
+}
+
 Test(runner, lines_sends_each_line_to_the_other_clients)
 {
     proc p;
@@ -344,4 +363,132 @@ Test(runner, lines_drops_a_client_that_reads_too_slowly)
     close(sleeper);
     kill(p.pid, SIGTERM);
     cr_assert_eq(finish(&p), 0, "stderr: %s", p.log);
+}
+
+Test(runner, log_level_off_is_a_usage_error_with_one_line)
+{
+    proc p;
+    start(&p, (const char *[]){"echo", "--log-level", "off", "--listen",
+                               "tcp:0:interface=127.0.0.1", NULL});
+    int status = finish(&p);
+    cr_assert_eq(status, 2, "exit status %d, output: '%s'", status, p.log);
+    cr_assert_eq(count_lines(p.log), 1, "stderr: '%s'", p.log);
+    cr_assert_not_null(strstr(p.log, "--log-level"), "stderr: %s", p.log);
+}
+
+Test(runner, shutdown_timeout_that_is_not_finite_is_a_usage_error)
+{
+    const char *values[] = {"nan", "inf", "1e999"};
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        proc p;
+        start(&p, (const char *[]){"echo", "--shutdown-timeout", values[i], "--listen",
+                                   "tcp:0:interface=127.0.0.1", NULL});
+        /* without the check it serves; stop it so the status shows the difference at once */
+        if (wait_for(&p, "listening on"))
+            kill(p.pid, SIGTERM);
+        int status = finish(&p);
+        cr_assert_eq(status, 2, "%s: exit status %d, output: %s", values[i], status, p.log);
+        cr_assert_eq(count_lines(p.log), 1, "%s: stderr: %s", values[i], p.log);
+    }
+}
+
+Test(runner, option_before_the_plugin_name_says_where_options_go)
+{
+    proc p;
+    start(&p, (const char *[]){"--log-level", "debug", "echo", NULL});
+    cr_assert_eq(finish(&p), 2);
+    cr_assert_eq(count_lines(p.log), 1, "stderr: %s", p.log);
+    cr_assert_not_null(strstr(p.log, "after the plugin"), "stderr: %s", p.log);
+}
+
+Test(runner, help_lines_up_every_option_description)
+{
+    proc p;
+    start(&p, (const char *[]){"--help", NULL});
+    cr_assert_eq(finish(&p), 0);
+    /* an option line is "  --name [METAVAR]   description": the descriptions share a column */
+    int column = -1;
+    for (const char *line = p.log; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+        if (strncmp(line, "  --", 4) != 0)
+            continue;
+        const char *gap = line + 4;
+        while (*gap && *gap != '\n' && !(gap[0] == ' ' && gap[1] == ' '))
+            gap++;
+        while (*gap == ' ')
+            gap++;
+        int col = (int)(gap - line);
+        if (column < 0)
+            column = col;
+        cr_assert_eq(col, column, "misaligned: %.40s", line);
+    }
+    cr_assert_gt(column, 0, "no option lines in: %s", p.log);
+}
+
+Test(runner, help_listen_examples_are_valid_endpoints)
+{
+    proc p;
+    start(&p, (const char *[]){"--help", NULL});
+    cr_assert_eq(finish(&p), 0);
+    const char *at = strstr(p.log, "--listen ENDPOINT");
+    cr_assert_not_null(at, "help: %s", p.log);
+    at = strstr(at, "e.g. ");
+    cr_assert_not_null(at, "help: %s", p.log);
+    at += strlen("e.g. ");
+    eddy_reactor *r = test_reactor_new();
+    eddy_network net = eddy_reactor_network(r);
+    int checked = 0;
+    char bad[256] = "";
+    /* "e.g. A, B, C (repeatable...)": each example, as a user would paste it */
+    while (*at && *at != '(' && *at != '\n') {
+        size_t len = strcspn(at, ",(\n");
+        char example[128];
+        snprintf(example, sizeof example, "%.*s", (int)len, at);
+        for (size_t n = strlen(example); n && example[n - 1] == ' ';)
+            example[--n] = '\0';
+        eddy_server_endpoint *ep = NULL;
+        eddy_failure *why = NULL;
+        if (eddy_server_endpoint_parse(&net, example, &ep, &why) < 0) {
+            snprintf(bad, sizeof bad, "'%s': %s", example, why ? eddy_failure_message(why) : "?");
+            eddy_failure_unref(why);
+            break;
+        }
+        eddy_server_endpoint_free(ep);
+        checked++;
+        at += len;
+        if (*at == ',')
+            at++;
+        while (*at == ' ')
+            at++;
+    }
+    eddy_reactor_free(r);
+    cr_assert_eq(bad[0], '\0', "%s", bad);
+    cr_assert_geq(checked, 2, "examples found: %d", checked);
+}
+
+Test(runner, unknown_backend_from_the_environment_is_named_as_such)
+{
+    setenv("EDDY_REACTOR", "nosuchbackend", 1);
+    proc p;
+    spawn(&p, (const char *[]){"echo", "--listen", "tcp:0:interface=127.0.0.1", NULL}, false,
+          false);
+    cr_assert_eq(finish(&p), 2);
+    cr_assert_eq(count_lines(p.log), 1, "stderr: %s", p.log);
+    cr_assert_not_null(strstr(p.log, "EDDY_REACTOR: 'nosuchbackend'"), "stderr: %s", p.log);
+}
+
+Test(runner, an_ignored_sigint_stays_ignored)
+{
+    proc p;
+    spawn(&p, (const char *[]){"echo", "--listen", "tcp:0:interface=127.0.0.1", NULL}, true, true);
+    int port = listening_port(&p);
+    kill(p.pid, SIGINT);
+    /* a connection made and echoed after the SIGINT shows it still listens and serves */
+    int fd = connect_to(port);
+    char c;
+    cr_assert_eq(send(fd, "x", 1, 0), 1);
+    cr_assert_eq(recv(fd, &c, 1, 0), 1, "stderr: %s", p.log);
+    close(fd);
+    kill(p.pid, SIGTERM);
+    cr_assert_eq(finish(&p), 0, "stderr: %s", p.log);
+    cr_assert_null(strstr(p.log, "SIGINT"), "stderr: %s", p.log);
 }

@@ -222,7 +222,11 @@ int eddy_cli_run(const eddy_cli_plugin *plugin, void *state, const eddy_cli_conf
     eddy_reactor_call_when_running(rn.reactor, start_listening, &rn);
     eddy_log(EDDY_LOG_DEBUG, "eddy.runner", NULL, "eddy %s, %s reactor", eddy_version(),
              eddy_reactor_backend_name(rn.reactor));
-    eddy_reactor_run(rn.reactor);
+    rc = eddy_reactor_run(rn.reactor);
+    if (rc < 0) { /* the loop gave up (logged): a supervisor should restart us */
+        fprintf(stderr, "eddy: the reactor stopped working: %s\n", eddy_strerror(rc));
+        rn.exit_code = 1;
+    }
     cleanup(&rn);
     return rn.exit_code;
 }

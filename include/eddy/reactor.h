@@ -62,7 +62,8 @@ const char *eddy_reactor_backend_name(const eddy_reactor *r);
 /** Run the reactor: fire the "startup" system event, then loop until eddy_reactor_stop() (which
  * fires "shutdown" at the end of the current iteration) or eddy_reactor_crash(). A reactor runs
  * once: errors EDDY_EALREADYRUNNING (called while running), EDDY_ENOTRESTARTABLE (it has
- * already run and stopped). Returns 0 after a normal stop or a crash. */
+ * already run and stopped). Returns 0 after a normal stop or a crash; if the multiplexer keeps
+ * failing (100 polls in a row), it gives up like a crash (no shutdown) and returns that error. */
 int eddy_reactor_run(eddy_reactor *r);
 
 /** Ask a running reactor to stop: at the end of the current iteration the "shutdown" system event

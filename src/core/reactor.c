@@ -249,13 +249,14 @@ int eddy_reactor_run(eddy_reactor *r)
     r->exit_loop = 0;
     eddy__reactor_refresh_time(r);
     eddy_reactor_fire_system_event(r, "startup");
-    int failures = 0;
+    int failures = 0, gave_up = 0;
     while (!r->exit_loop) {
         int rc = iterate_once(r, -1);
         if (rc < 0 && ++failures > 100) {
             /* the backend keeps failing (e.g. EBADF on its own fd): don't spin */
             eddy_log(EDDY_LOG_CRITICAL, "eddy.reactor", NULL, "poll keeps failing: %s; crashing",
                      eddy_strerror(rc));
+            gave_up = rc;
             break;
         } else if (rc == 0) {
             failures = 0;
@@ -264,7 +265,7 @@ int eddy_reactor_run(eddy_reactor *r)
     eddy__signals_remove_defaults(r);
     r->running = false;
     r->in_run = false;
-    return 0;
+    return gave_up;
 }
 
 int eddy_reactor_stop(eddy_reactor *r)

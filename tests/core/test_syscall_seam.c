@@ -111,6 +111,16 @@ Test(syscall_seam, other_poll_errors_are_returned_by_iterate)
     eddy_reactor_free(r);
 }
 
+Test(syscall_seam, run_gives_up_on_a_poll_that_keeps_failing_and_returns_its_error)
+{
+    eddy_reactor *r = test_reactor_new();
+    fail_polls(1000, ENOMEM); /* not EBADF: select looks for the bad descriptor itself */
+    cr_assert_eq(eddy_reactor_run(r), -ENOMEM, "a program must learn that its loop died");
+    cr_assert_gt(poll_failures, 0, "it gave up instead of spinning through them all");
+    eddy_syscalls_set(NULL);
+    eddy_reactor_free(r);
+}
+
 /* ---- reads in handlers ---------------------------------------------------------------------- */
 
 /* read() that returns EAGAIN `eagain_first` times, then at most `max_chunk` bytes per call. */

@@ -67,7 +67,8 @@ typedef struct eddy_factory_ops {
     /** Make the protocol for a new connection from/to `peer`. Return NULL to refuse: the
      * connection is closed at once (a client connector reports client_connection_failed with
      * EDDY_ECANCELLED). The factory (or the protocol) owns what it returns. If the protocol's
-     * `factory` is NULL it is set to `f`. */
+     * `factory` is NULL it is set to `f`. A client factory that stops or frees its connector from
+     * in here should return NULL: a protocol returned then is not used and gets no callback. */
     eddy_protocol *(*build_protocol)(eddy_factory *f, const eddy_address *peer);
     void (*start_factory)(eddy_factory *f);
     void (*stop_factory)(eddy_factory *f);

@@ -22,6 +22,7 @@ extern "C" {
 typedef struct eddy_failure eddy_failure;
 
 /** Make a failure with `code` and a printf-style message (NULL fmt: eddy_strerror(code)).
+ * A `code` that is not negative is a caller's mistake and becomes EDDY_EFAILED.
  * `cause`, if not NULL, gains a reference held by the new failure. Never returns NULL: when memory
  * is short it returns a static "out of memory" failure (references on it are no-ops).
  * Use the eddy_failure_new() macro, which records the file, line and function. */

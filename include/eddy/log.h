@@ -189,7 +189,9 @@ size_t eddy_log_format_json(const eddy_log_event *event, char *buf, size_t size)
 int eddy_log_add_text_file(FILE *fp, eddy_log_level min_level, eddy_log_observer_id *id);
 /** Register an observer writing text lines to `fd` with one write() per event (so lines from
  * several processes appending to one file do not interleave). `fd` stays owned by the caller.
- * A write that fails (EAGAIN on a non-blocking fd included) drops the rest of that event. */
+ * A write that fails (EAGAIN on a non-blocking fd included) drops the rest of that event. If `fd`
+ * is a socket when this is called, it is written with send(MSG_NOSIGNAL) where the platform has
+ * it: a reader that went away gives no SIGPIPE. */
 int eddy_log_add_text_fd(int fd, eddy_log_level min_level, eddy_log_observer_id *id);
 /** As eddy_log_add_text_file, in Twisted's JSON log format (eddy_log_format_json). */
 int eddy_log_add_json_file(FILE *fp, eddy_log_level min_level, eddy_log_observer_id *id);

@@ -29,56 +29,125 @@ static const struct {
     {EDDY_EFAILED, "EDDY_EFAILED", "operation failed"},
 };
 
-/* errno names for the codes a network library meets; others fall back to strerror's text. */
+/* Names for every errno POSIX defines, plus the socket errors the BSDs and Linux add: a failure
+ * prints its code by name, and whatever a system call returned must not print as "UNKNOWN".
+ * Where two names share a value (EWOULDBLOCK and ENOTSUP on Linux) the first one listed wins.
+ * Names POSIX marks optional or obsolescent are guarded. */
 static const struct {
     int err;
     const char *name;
 } errno_names[] = {
     {EPERM, "EPERM"},
     {ENOENT, "ENOENT"},
+    {ESRCH, "ESRCH"},
     {EINTR, "EINTR"},
     {EIO, "EIO"},
+    {ENXIO, "ENXIO"},
+    {E2BIG, "E2BIG"},
+    {ENOEXEC, "ENOEXEC"},
     {EBADF, "EBADF"},
+    {ECHILD, "ECHILD"},
     {EAGAIN, "EAGAIN"},
     {ENOMEM, "ENOMEM"},
     {EACCES, "EACCES"},
     {EFAULT, "EFAULT"},
+#ifdef ENOTBLK
+    {ENOTBLK, "ENOTBLK"},
+#endif
     {EBUSY, "EBUSY"},
     {EEXIST, "EEXIST"},
+    {EXDEV, "EXDEV"},
+    {ENODEV, "ENODEV"},
+    {ENOTDIR, "ENOTDIR"},
+    {EISDIR, "EISDIR"},
     {EINVAL, "EINVAL"},
     {ENFILE, "ENFILE"},
     {EMFILE, "EMFILE"},
+    {ENOTTY, "ENOTTY"},
+    {ETXTBSY, "ETXTBSY"},
+    {EFBIG, "EFBIG"},
     {ENOSPC, "ENOSPC"},
+    {ESPIPE, "ESPIPE"},
+    {EROFS, "EROFS"},
+    {EMLINK, "EMLINK"},
     {EPIPE, "EPIPE"},
+    {EDOM, "EDOM"},
     {ERANGE, "ERANGE"},
+    {EDEADLK, "EDEADLK"},
     {ENAMETOOLONG, "ENAMETOOLONG"},
+    {ENOLCK, "ENOLCK"},
     {ENOSYS, "ENOSYS"},
+    {ENOTEMPTY, "ENOTEMPTY"},
+    {ELOOP, "ELOOP"},
+    {ENOMSG, "ENOMSG"},
+    {EIDRM, "EIDRM"},
+#ifdef ENOSTR
+    {ENOSTR, "ENOSTR"},
+#endif
+#ifdef ENODATA
+    {ENODATA, "ENODATA"},
+#endif
+#ifdef ETIME
+    {ETIME, "ETIME"},
+#endif
+#ifdef ENOSR
+    {ENOSR, "ENOSR"},
+#endif
+#ifdef ENOLINK
+    {ENOLINK, "ENOLINK"},
+#endif
+    {EPROTO, "EPROTO"},
+#ifdef EMULTIHOP
+    {EMULTIHOP, "EMULTIHOP"},
+#endif
+    {EBADMSG, "EBADMSG"},
+    {EOVERFLOW, "EOVERFLOW"},
+    {EILSEQ, "EILSEQ"},
     {ENOTSOCK, "ENOTSOCK"},
+    {EDESTADDRREQ, "EDESTADDRREQ"},
     {EMSGSIZE, "EMSGSIZE"},
+    {EPROTOTYPE, "EPROTOTYPE"},
+    {ENOPROTOOPT, "ENOPROTOOPT"},
     {EPROTONOSUPPORT, "EPROTONOSUPPORT"},
+#ifdef ESOCKTNOSUPPORT
+    {ESOCKTNOSUPPORT, "ESOCKTNOSUPPORT"},
+#endif
     {EOPNOTSUPP, "EOPNOTSUPP"},
+#ifdef EPFNOSUPPORT
+    {EPFNOSUPPORT, "EPFNOSUPPORT"},
+#endif
     {EAFNOSUPPORT, "EAFNOSUPPORT"},
     {EADDRINUSE, "EADDRINUSE"},
     {EADDRNOTAVAIL, "EADDRNOTAVAIL"},
     {ENETDOWN, "ENETDOWN"},
     {ENETUNREACH, "ENETUNREACH"},
+    {ENETRESET, "ENETRESET"},
     {ECONNABORTED, "ECONNABORTED"},
     {ECONNRESET, "ECONNRESET"},
     {ENOBUFS, "ENOBUFS"},
     {EISCONN, "EISCONN"},
     {ENOTCONN, "ENOTCONN"},
+#ifdef ESHUTDOWN
+    {ESHUTDOWN, "ESHUTDOWN"},
+#endif
+#ifdef ETOOMANYREFS
+    {ETOOMANYREFS, "ETOOMANYREFS"},
+#endif
     {ETIMEDOUT, "ETIMEDOUT"},
     {ECONNREFUSED, "ECONNREFUSED"},
+#ifdef EHOSTDOWN
+    {EHOSTDOWN, "EHOSTDOWN"},
+#endif
     {EHOSTUNREACH, "EHOSTUNREACH"},
     {EALREADY, "EALREADY"},
     {EINPROGRESS, "EINPROGRESS"},
+    {ESTALE, "ESTALE"},
+    {EDQUOT, "EDQUOT"},
     {ECANCELED, "ECANCELED"},
-    {ESRCH, "ESRCH"},
-    {ECHILD, "ECHILD"},
-    {ENOTDIR, "ENOTDIR"},
-    {EISDIR, "EISDIR"},
-    {ENOTTY, "ENOTTY"},
-    {EPROTO, "EPROTO"},
+    {EOWNERDEAD, "EOWNERDEAD"},
+    {ENOTRECOVERABLE, "ENOTRECOVERABLE"},
+    {EWOULDBLOCK, "EWOULDBLOCK"},
+    {ENOTSUP, "ENOTSUP"},
 };
 
 const char *eddy_strerror(int code)
@@ -88,8 +157,17 @@ const char *eddy_strerror(int code)
     for (size_t i = 0; i < sizeof eddy_errors / sizeof eddy_errors[0]; i++)
         if (eddy_errors[i].code == code)
             return eddy_errors[i].message;
-    if (code < 0 && code > EDDY_EFIRST)
-        return strerror(-code); /* glibc and the BSDs return static text for known errnos */
+    if (code < 0 && code > EDDY_EFIRST) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+        /* glibc's strerror() gives an errno it does not know a thread-local buffer that its next
+         * such call frees, and translates the others; this is static, English and NULL for
+         * unknown errnos. */
+        const char *text = strerrordesc_np(-code);
+        return text ? text : "unknown error";
+#else
+        return strerror(-code); /* the BSDs and musl return static text for known errnos */
+#endif
+    }
     return "unknown error";
 }
 

@@ -31,6 +31,8 @@ static const char *strip_dirs(const char *file)
 eddy_failure *eddy_failure_new_at(int code, eddy_failure *cause, const char *file, int line,
                                   const char *func, const char *fmt, ...)
 {
+    /* Normalise first, so a message taken from the code describes the code the failure has. */
+    code = code < 0 ? code : EDDY_EFAILED;
     char small[256];
     const char *text = small;
     char *big = NULL;
@@ -63,7 +65,7 @@ eddy_failure *eddy_failure_new_at(int code, eddy_failure *cause, const char *fil
         return &out_of_memory;
     }
     atomic_init(&f->refs, 1);
-    f->code = code < 0 ? code : EDDY_EFAILED;
+    f->code = code;
     f->line = line;
     f->file = strip_dirs(file);
     f->func = func;

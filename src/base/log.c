@@ -121,12 +121,17 @@ int eddy_log_reset(void)
     return 0;
 }
 
+static int stderr_kind = -1; /* the fallback's fd 2: -1 not asked yet, 1 a socket, 0 not */
+
 static void dispatch(const eddy_log_event *event)
 {
     pthread_mutex_lock(&observer_lock);
     in_observer = true;
-    if (nobservers == 0 && event->level >= EDDY_LOG_WARN)
-        eddy__log_write_fd(2, eddy_log_format_text, event);
+    if (nobservers == 0 && event->level >= EDDY_LOG_WARN) {
+        if (stderr_kind < 0) /* asked once: stderr is a socket under systemd */
+            stderr_kind = eddy__log_fd_is_socket(2);
+        eddy__log_write_fd(2, stderr_kind == 1, eddy_log_format_text, event);
+    }
     for (size_t i = 0; i < nobservers; i++)
         if (event->level >= observers[i].min_level)
             observers[i].fn(event, observers[i].arg);

@@ -7,7 +7,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "eddy_config.h"
 
 void eddy__log_buf_put(eddy__log_buf *b, const char *s, size_t n)
 {
@@ -178,7 +182,28 @@ void eddy__log_write_file(FILE *fp, eddy__log_formatter format, const eddy_log_e
         free(line);
 }
 
-void eddy__log_write_fd(int fd, eddy__log_formatter format, const eddy_log_event *event)
+bool eddy__log_fd_is_socket(int fd)
+{
+    struct stat st;
+    return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+/* One write of `fd`: send() with MSG_NOSIGNAL to a socket, write() otherwise. */
+static ssize_t write_some(int fd, const char *p, size_t n, bool sock)
+{
+#ifdef EDDY_HAVE_MSG_NOSIGNAL
+    if (sock) {
+        ssize_t r = send(fd, p, n, MSG_NOSIGNAL);
+        if (r >= 0 || errno != ENOTSOCK)
+            return r; /* ENOTSOCK: the number was reused for something else since */
+    }
+#else
+    (void)sock;
+#endif
+    return write(fd, p, n);
+}
+
+void eddy__log_write_fd(int fd, bool sock, eddy__log_formatter format, const eddy_log_event *event)
 {
     char stack[1024];
     size_t len;
@@ -186,9 +211,11 @@ void eddy__log_write_fd(int fd, eddy__log_formatter format, const eddy_log_event
     if (!line)
         return;
     /* Plain write(), not the syscall seam: fault injection aimed at transports must not also
-     * swallow the log lines that explain what the test saw. */
+     * swallow the log lines that explain what the test saw. A socket (stderr under systemd, a log
+     * collector) is sent to with MSG_NOSIGNAL, as transports do, so a reader that went away gives
+     * EPIPE instead of a SIGPIPE that kills the process. */
     for (size_t done = 0; done < len;) {
-        ssize_t n = write(fd, line + done, len - done);
+        ssize_t n = write_some(fd, line + done, len - done, sock);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "eddy/log.h"
@@ -46,6 +47,22 @@ typedef size_t (*eddy__log_formatter)(const eddy_log_event *event, char *buf, si
 
 /** Render `event` with `format` and write it to `fp` (then flush) or to `fd` (one write). */
 void eddy__log_write_file(FILE *fp, eddy__log_formatter format, const eddy_log_event *event);
-void eddy__log_write_fd(int fd, eddy__log_formatter format, const eddy_log_event *event);
+void eddy__log_write_fd(int fd, bool sock, eddy__log_formatter format, const eddy_log_event *event);
+/* Whether `fd` is a socket (then written with send(MSG_NOSIGNAL): no SIGPIPE when its reader has
+ * gone). Asked once per observer, not per event. */
+bool eddy__log_fd_is_socket(int fd);
+/* An fd observer's argument: the descriptor and whether it is a socket, in one pointer. */
+static inline void *eddy__log_fd_arg(int fd)
+{
+    return (void *)(((intptr_t)fd << 1) | (intptr_t)eddy__log_fd_is_socket(fd));
+}
+static inline int eddy__log_arg_fd(void *arg)
+{
+    return (int)((intptr_t)arg >> 1);
+}
+static inline bool eddy__log_arg_sock(void *arg)
+{
+    return (intptr_t)arg & 1;
+}
 
 #endif

@@ -25,7 +25,12 @@ static void put_time(eddy__log_buf *b, double t)
 {
     long long secs, frac;
     eddy__log_split_time(t, 1000000, true, &secs, &frac);
-    eddy__log_buf_printf(b, "%lld.%06lld", secs, frac);
+    /* The split gives a fraction counted up from a floored second (-0.25 is -1 and 750000);
+     * written as digits after a minus sign it must count away from zero instead. */
+    if (secs < 0 && frac > 0)
+        eddy__log_buf_printf(b, "-%lld.%06lld", -(secs + 1), 1000000 - frac);
+    else
+        eddy__log_buf_printf(b, "%lld.%06lld", secs, frac);
 }
 
 static void put_field(eddy__log_buf *b, const eddy_log_field *f)
@@ -89,7 +94,7 @@ static void json_file_observer(const eddy_log_event *event, void *arg)
 
 static void json_fd_observer(const eddy_log_event *event, void *arg)
 {
-    eddy__log_write_fd((int)(intptr_t)arg, eddy_log_format_json, event);
+    eddy__log_write_fd(eddy__log_arg_fd(arg), eddy__log_arg_sock(arg), eddy_log_format_json, event);
 }
 
 int eddy_log_add_json_file(FILE *fp, eddy_log_level min_level, eddy_log_observer_id *id)
@@ -103,5 +108,5 @@ int eddy_log_add_json_fd(int fd, eddy_log_level min_level, eddy_log_observer_id 
 {
     if (fd < 0)
         return -EINVAL;
-    return eddy_log_add_observer(json_fd_observer, (void *)(intptr_t)fd, min_level, id);
+    return eddy_log_add_observer(json_fd_observer, eddy__log_fd_arg(fd), min_level, id);
 }

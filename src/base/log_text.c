@@ -94,7 +94,7 @@ static void text_file_observer(const eddy_log_event *event, void *arg)
 
 static void text_fd_observer(const eddy_log_event *event, void *arg)
 {
-    eddy__log_write_fd((int)(intptr_t)arg, eddy_log_format_text, event);
+    eddy__log_write_fd(eddy__log_arg_fd(arg), eddy__log_arg_sock(arg), eddy_log_format_text, event);
 }
 
 int eddy_log_add_text_file(FILE *fp, eddy_log_level min_level, eddy_log_observer_id *id)
@@ -108,5 +108,5 @@ int eddy_log_add_text_fd(int fd, eddy_log_level min_level, eddy_log_observer_id 
 {
     if (fd < 0)
         return -EINVAL;
-    return eddy_log_add_observer(text_fd_observer, (void *)(intptr_t)fd, min_level, id);
+    return eddy_log_add_observer(text_fd_observer, eddy__log_fd_arg(fd), min_level, id);
 }

@@ -51,6 +51,16 @@ Test(log_json, event_without_prefix_has_no_log_system)
                                     "critical") ",\"log_namespace\":\"a\",\"log_format\":\"m\"}\n");
 }
 
+Test(log_json, time_before_the_epoch_keeps_its_value)
+{
+    eddy_log_event ev = {.time = -0.25, .level = EDDY_LOG_INFO, .ns = "a", .message = "m"};
+    cr_assert_str_eq(json(&ev), "\x1e{\"log_time\":-0.250000,\"log_level\":" LEVEL(
+                                    "info") ",\"log_namespace\":\"a\",\"log_format\":\"m\"}\n");
+    ev.time = -2;
+    cr_assert_str_eq(json(&ev), "\x1e{\"log_time\":-2.000000,\"log_level\":" LEVEL(
+                                    "info") ",\"log_namespace\":\"a\",\"log_format\":\"m\"}\n");
+}
+
 Test(log_json, strings_escape_quotes_backslashes_and_control_characters)
 {
     eddy_log_field f[] = {EDDY_LOG_STR("k\"ey", "tab\there")};

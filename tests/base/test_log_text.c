@@ -3,8 +3,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "eddy/log.h"
@@ -132,6 +134,21 @@ Test(log_text, fd_observer_writes_one_line_per_event)
     cr_assert_str_eq(strchr(second, '\n') + 1, "");
     cr_assert_eq(strncmp(buf + 24, " info app [P] one\n", 18), 0, "got: %s", buf);
     cr_assert_str_eq(second + 24, " error app two n=2\n");
+}
+
+Test(log_text, fd_observer_on_a_socket_whose_reader_went_away_does_not_raise_sigpipe)
+{
+    /* A logger must not kill the process: stderr is a socket under systemd, and its reader can
+     * go away like any other. */
+    signal(SIGPIPE, SIG_DFL);
+    int fds[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+    close(fds[0]);
+    cr_assert_eq(eddy_log_add_text_fd(fds[1], EDDY_LOG_INFO, NULL), 0);
+    errno = 0;
+    eddy_log(EDDY_LOG_WARN, "app", NULL, "nobody reads this");
+    cr_assert_eq(errno, 0);
+    close(fds[1]);
 }
 
 Test(log_text, file_observer_writes_and_flushes_each_event)

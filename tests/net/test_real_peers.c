@@ -53,6 +53,16 @@ static unsigned char pattern_byte(size_t i)
     return (unsigned char)((i * 31u + (i >> 8)) & 0xff);
 }
 
+/* Count `len` received bytes and note the offset of the first one off the pattern. */
+static void check_pattern(size_t *count, size_t *first_bad, const void *data, size_t len)
+{
+    const unsigned char *b = data;
+    for (size_t i = 0; i < len; i++)
+        if (*first_bad == SIZE_MAX && b[i] != pattern_byte(*count + i))
+            *first_bad = *count + i;
+    *count += len;
+}
+
 /* ---- child processes ------------------------------------------------------------------------- */
 
 typedef struct child {
@@ -361,11 +371,7 @@ static summary_server *the_server; /* the factory's single connection */
 static void summary_data(eddy_protocol *p, const void *data, size_t len)
 {
     summary_server *s = (summary_server *)p;
-    const unsigned char *b = data;
-    for (size_t i = 0; i < len; i++)
-        if (s->first_bad == SIZE_MAX && b[i] != pattern_byte(s->count + i))
-            s->first_bad = s->count + i;
-    s->count += len;
+    check_pattern(&s->count, &s->first_bad, data, len);
 }
 
 static bool summary_eof(eddy_protocol *p)
@@ -483,11 +489,7 @@ static void client_made(eddy_protocol *p, eddy_transport *t)
 static void client_data(eddy_protocol *p, const void *data, size_t len)
 {
     echo_client *c = (echo_client *)p;
-    const unsigned char *b = data;
-    for (size_t i = 0; i < len; i++)
-        if (c->first_bad == SIZE_MAX && b[i] != pattern_byte(c->count + i))
-            c->first_bad = c->count + i;
-    c->count += len;
+    check_pattern(&c->count, &c->first_bad, data, len);
 }
 
 static bool client_eof(eddy_protocol *p)

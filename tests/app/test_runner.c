@@ -28,7 +28,8 @@ typedef struct proc {
     size_t loglen;
 } proc;
 
-/* Start `eddy ARGS...`, adding `--reactor $EDDY_REACTOR` when `add_reactor` is set, with stdout
+/* Start `eddy ARGS...`, adding `--reactor $EDDY_REACTOR` when `add_reactor` is set and ARGS
+ * name no reactor, with stdout
  * and stderr to one pipe; `ignore_sigint` starts it as `cmd &` in a script does. */
 static void spawn(proc *p, const char *const *args, bool add_reactor, bool ignore_sigint)
 {
@@ -40,8 +41,9 @@ static void spawn(proc *p, const char *const *args, bool add_reactor, bool ignor
     const char *backend = getenv("EDDY_REACTOR");
     bool has_reactor = false;
     for (int i = 1; i < n; i++)
-        has_reactor |= strcmp(argv[i], "--reactor") == 0;
-    if (add_reactor && backend && *backend && n > 1 && argv[1][0] != '-' && !has_reactor) {
+        has_reactor |= strncmp(argv[i], "--reactor", strlen("--reactor")) == 0;
+    /* at the end, where the runner takes it whatever comes before */
+    if (add_reactor && backend && *backend && n > 1 && !has_reactor) {
         argv[n++] = "--reactor";
         argv[n++] = backend;
     }
@@ -392,13 +394,88 @@ Test(runner, shutdown_timeout_that_is_not_finite_is_a_usage_error)
     }
 }
 
-Test(runner, option_before_the_plugin_name_says_where_options_go)
+Test(runner, runner_options_before_the_plugin_name_are_accepted_as_twist_does)
+{
+    const char *backend = getenv("EDDY_REACTOR");
+    char reactor[64];
+    snprintf(reactor, sizeof reactor, "--reactor=%s", backend && *backend ? backend : "poll");
+    proc p;
+    /* twist's order: `twist --reactor=poll --log-level=debug web --listen tcp:8080` */
+    start(&p, (const char *[]){reactor, "--log-level=debug", "--log-format", "json",
+                               "--shutdown-timeout=1", "echo", "--listen=tcp:0:interface=127.0.0.1",
+                               NULL});
+    int fd = connect_to(listening_port(&p));
+    char c;
+    cr_assert_eq(send(fd, "x", 1, 0), 1);
+    cr_assert_eq(recv(fd, &c, 1, 0), 1, "stderr: %s", p.log);
+    close(fd);
+    char debug_line[64];
+    snprintf(debug_line, sizeof debug_line, ", %s reactor", reactor + strlen("--reactor="));
+    cr_assert(wait_for(&p, debug_line), "--reactor and --log-level=debug: %s", p.log);
+    cr_assert_not_null(strstr(p.log, "\x1e{"), "--log-format json: %s", p.log);
+    kill(p.pid, SIGTERM);
+    cr_assert_eq(finish(&p), 0, "stderr: %s", p.log);
+}
+
+Test(runner, runner_option_given_before_and_after_the_plugin_name_keeps_the_later_value)
+{
+    /* read left to right, as repeats after the plugin name always were */
+    const char *orders[][2] = {{"json", "text"}, {"text", "json"}};
+    for (size_t i = 0; i < 2; i++) {
+        proc p;
+        start(&p, (const char *[]){"--log-format", orders[i][0], "echo", "--log-format",
+                                   orders[i][1], "--listen", "tcp:0:interface=127.0.0.1", NULL});
+        cr_assert(wait_for(&p, "listening on"), "%s then %s: %s", orders[i][0], orders[i][1],
+                  p.log);
+        bool json = strstr(p.log, "\x1e{") != NULL;
+        cr_assert_eq(json, strcmp(orders[i][1], "json") == 0, "%s then %s: %s", orders[i][0],
+                     orders[i][1], p.log);
+        kill(p.pid, SIGTERM);
+        cr_assert_eq(finish(&p), 0, "stderr: %s", p.log);
+    }
+}
+
+Test(runner, help_after_runner_options_shows_the_runner_help)
 {
     proc p;
-    start(&p, (const char *[]){"--log-level", "debug", "echo", NULL});
+    start(&p, (const char *[]){"--log-level=debug", "--help", NULL});
+    cr_assert_eq(finish(&p), 0, "output: %s", p.log);
+    cr_assert_not_null(strstr(p.log, "usage: eddy [options] PLUGIN"), "output: %s", p.log);
+}
+
+Test(runner, version_after_the_plugin_name_prints_the_version_and_exits_0)
+{
+    proc p;
+    start(&p, (const char *[]){"echo", "--version", NULL});
+    cr_assert_eq(finish(&p), 0, "output: %s", p.log);
+    cr_assert_not_null(strstr(p.log, "eddy " EDDY_VERSION), "output: %s", p.log);
+}
+
+Test(runner, runner_options_without_a_plugin_name_are_one_line_on_stderr_and_exit_2)
+{
+    proc p;
+    start(&p, (const char *[]){"--log-level", "debug", NULL});
     cr_assert_eq(finish(&p), 2);
     cr_assert_eq(count_lines(p.log), 1, "stderr: %s", p.log);
-    cr_assert_not_null(strstr(p.log, "after the plugin"), "stderr: %s", p.log);
+    cr_assert_not_null(strstr(p.log, "no plugin"), "stderr: %s", p.log);
+}
+
+Test(runner, plugin_option_before_the_plugin_name_says_it_goes_after_the_name)
+{
+    proc p;
+    start(&p, (const char *[]){"--listen", "tcp:0:interface=127.0.0.1", "echo", NULL});
+    cr_assert_eq(finish(&p), 2);
+    cr_assert_eq(count_lines(p.log), 1, "stderr: %s", p.log);
+    cr_assert_not_null(strstr(p.log, "'--listen' goes after the plugin name"), "stderr: %s", p.log);
+}
+
+Test(runner, unknown_option_before_the_plugin_name_is_one_line_on_stderr_and_exit_2)
+{
+    proc p;
+    start(&p, (const char *[]){"--frobnicate", "echo", NULL});
+    cr_assert_eq(finish(&p), 2);
+    cr_assert_eq(count_lines(p.log), 1, "stderr: %s", p.log);
+    cr_assert_not_null(strstr(p.log, "unknown option '--frobnicate'"), "stderr: %s", p.log);
 }
 
 Test(runner, help_lines_up_every_option_description)

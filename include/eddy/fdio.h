@@ -4,7 +4,8 @@
  * Note that writing to a pipe whose reader has gone raises SIGPIPE in the process unless it is
  * ignored or blocked: MSG_NOSIGNAL exists only for sockets, and the library never changes signal
  * dispositions itself (the eddy runner ignores SIGPIPE for its process). The write then fails with
- * EPIPE, which ends the connection. */
+ * EPIPE, which ends the connection. A write descriptor that is a socket never raises SIGPIPE,
+ * whatever the read descriptor is. */
 #ifndef EDDY_FDIO_H
 #define EDDY_FDIO_H
 
@@ -22,8 +23,11 @@ extern "C" {
  * non-blocking, and a descriptor that was blocking is made blocking again before it is closed
  * (O_NONBLOCK is shared with every process holding the same open file, e.g. a terminal). On error
  * the caller still owns them. EOF on read_fd is eof_received; loss of write_fd (EPIPE) ends the
- * connection; lose_write_connection closes write_fd (or shuts down a socket's writing side).
- * Regular files work too: they are always ready. One socket for both sides gets MSG_NOSIGNAL.
+ * connection; lose_write_connection closes write_fd, and when write_fd is a socket first shuts
+ * down its writing side (the peer sees EOF even while another descriptor, such as the process's
+ * fd 1, still refers to it); one socket for both sides is only shut down, and read on.
+ * Regular files work too: they are always ready. A write_fd that is a socket (checked once, here)
+ * is written with MSG_NOSIGNAL, whatever read_fd is.
  * On success *out (may be NULL) is the transport, valid until connection_lost returns.
  * Errors: -EINVAL (both -1, or no protocol), -ENOMEM, fcntl's errno. */
 int eddy_fdio_connect(eddy_reactor *r, int read_fd, int write_fd, eddy_protocol *protocol,

@@ -4,6 +4,11 @@
  * The read and the write side may be two descriptors (a pair of pipes): the write side then has
  * a descriptor of its own, watched for writability, and half-closing closes it. When they are one
  * descriptor (a tty, a socket) it works like a socket stream. Either side may be missing.
+ * Whether the write descriptor is a socket is decided on its own: a pipe or a tty may be read
+ * while a socket is written (a supervisor handing over two sockets as stdin and stdout), and that
+ * socket gets MSG_NOSIGNAL and a shutdown(SHUT_WR) for a half-close all the same. Reads use
+ * read() unless the stream is one socket: on a stream socket recv() with no flags is the same
+ * call, so the read side needs no flag of its own.
  *
  * O_NONBLOCK belongs to the open file description, which a descriptor may share with other
  * processes (stdin inherited from a shell, say): the transport turns it on, and turns it off again
@@ -121,9 +126,13 @@ int eddy_fdio_connect(eddy_reactor *r, int read_fd, int write_fd, eddy_protocol 
     for (int i = 0; i < 2; i++)
         f->restore_fds[i] = changed[i] ? fds[i] : -1;
     f->spare_fd = one_socket ? write_fd : -1;
-    /* One socket for both sides: send with MSG_NOSIGNAL and half-close with shutdown. */
+    /* One socket for both sides: recv, half-close with shutdown, reset on abort. */
     s->sock =
         (read_fd < 0 || write_fd < 0 || read_fd == write_fd || one_socket) && is_socket(main_fd);
+    /* Whatever the read side is, a write socket is sent to with MSG_NOSIGNAL (a closed peer is
+     * EPIPE, never SIGPIPE) and shut before it is closed. Decided once here, so writing costs
+     * the same test of one bit as before. */
+    s->wsock = write_fd >= 0 && is_socket(write_fd);
     /* A missing side counts as already closed: EOF on the other one then ends the connection. */
     if (read_fd < 0)
         s->read_closed = true;

@@ -108,7 +108,7 @@ int eddy__stream_new(eddy_reactor *r, int fd, const eddy__stream_kind *kind, siz
     s->wdesc = &s->desc;
     s->net = net;
     s->kind = kind;
-    s->sock = true;
+    s->sock = s->wsock = true;
     s->low_water = EDDY_TRANSPORT_LOW_WATER;
     s->high_water = EDDY_TRANSPORT_HIGH_WATER;
     s->next = net->live;

@@ -54,7 +54,8 @@ struct eddy__stream {
     char *prefix;                  /* log prefix, made on first use */
     int finish_code;               /* why, for the deferred finish */
     /* State. */
-    bool sock : 1;            /* send/recv with MSG_NOSIGNAL, shutdown for half-close */
+    bool sock : 1;            /* one socket: recv, shutdown for half-close, RST on abort */
+    bool wsock : 1;           /* wdesc is a socket: send with MSG_NOSIGNAL, shut before close */
     bool started : 1;         /* connection_made has been called */
     bool reading : 1;         /* desc is registered as a reader */
     bool writing : 1;         /* wdesc is registered as a writer */

@@ -31,13 +31,16 @@
 #define FLUSH_IOV   (WRITEV_MAX < 64 ? WRITEV_MAX : 64)
 #define FLUSH_BYTES (1u << 20)
 
-/* Write what the kernel takes now: >= 0 bytes (0 when it would block), or a negated errno. */
+/* Write what the kernel takes now: >= 0 bytes (0 when it would block), or a negated errno.
+ * `wsock` is about the write descriptor alone (decided when the stream was made), so a socket is
+ * sent to with MSG_NOSIGNAL even when the read side is a pipe or another socket; a pipe has no
+ * such flag and is written with write(). */
 static ssize_t out_one(eddy__stream *s, const void *data, size_t len)
 {
     int fd = s->wdesc->fd;
     for (;;) {
         ssize_t n =
-            s->sock ? eddy__sys.send(fd, data, len, SEND_FLAGS) : eddy__sys.write(fd, data, len);
+            s->wsock ? eddy__sys.send(fd, data, len, SEND_FLAGS) : eddy__sys.write(fd, data, len);
         if (n >= 0)
             return n;
         if (errno == EINTR)
@@ -55,7 +58,7 @@ static ssize_t out_vec(eddy__stream *s, const struct iovec *iov, int cnt)
     int fd = s->wdesc->fd;
     for (;;) {
         ssize_t n;
-        if (s->sock) {
+        if (s->wsock) {
             struct msghdr msg = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)cnt};
             n = eddy__sys.sendmsg(fd, &msg, SEND_FLAGS);
         } else {
@@ -136,16 +139,21 @@ static void shut_write(eddy__stream *s)
 {
     s->shut_pending = false;
     s->write_closed = true;
+    /* A socket is shut, not only closed: closing one descriptor sends no EOF while another one
+     * refers to the same socket (the process's fd 1 behind eddy_stdio_connect's duplicate, a
+     * supervisor's copy), and SHUT_WR leaves the receiving direction to whoever reads it. */
+    if (s->wsock && eddy__sys.shutdown(s->wdesc->fd, SHUT_WR) < 0 && errno != ENOTCONN) {
+        eddy__stream_finish(s, -errno);
+        return;
+    }
     if (s->wdesc != &s->desc || !s->sock) {
-        /* A descriptor of its own (or one no longer read): closing it is the half-close. */
+        /* A descriptor of its own (or one no longer read): we are done with it. For a pipe the
+         * close is the half-close. */
         if (s->writing)
             eddy_reactor_remove_writer(s->net->reactor, s->wdesc);
         s->writing = false;
         eddy__stream_close_fd(s, s->wdesc->fd);
         s->wdesc->fd = -1;
-    } else if (eddy__sys.shutdown(s->desc.fd, SHUT_WR) < 0 && errno != ENOTCONN) {
-        eddy__stream_finish(s, -errno);
-        return;
     }
     eddy__stream_update_watchers(s);
     eddy_protocol *p = s->protocol;

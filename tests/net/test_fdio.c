@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "net_helpers.h"
@@ -324,6 +325,81 @@ Test(fdio, one_socket_as_both_sides_half_closes_with_an_eof_for_the_peer)
     test_iterate_until_fn(r, rec_lost, proto, 200);
     cr_assert_eq(proto->lost_code, EDDY_ECONNDONE);
     cr_assert_eq(fcntl(out, F_GETFD), -1, "both numbers are closed with the transport");
+    eddy_reactor_free(r);
+    rec_free(proto);
+}
+
+Test(fdio, a_pipe_reading_and_a_socket_writing_writes_to_a_closed_peer_without_sigpipe)
+{
+    signal(SIGPIPE, SIG_DFL); /* a SIGPIPE kills the test */
+    eddy_reactor *r = test_reactor_new();
+    int in[2], sv[2];
+    test_pipe(in);
+    test_socketpair(sv);
+    rec_protocol *proto = rec_new();
+    eddy_transport *t;
+    cr_assert_eq(eddy_fdio_connect(r, in[0], sv[0], &proto->base, &t), 0);
+    close(sv[1]);
+    cr_assert_eq(eddy_transport_write(t, "x", 1), -EPIPE);
+    test_iterate_until_fn(r, rec_lost, proto, 200);
+    cr_assert_eq(proto->lost_code, -EPIPE);
+    close(in[1]);
+    eddy_reactor_free(r);
+    rec_free(proto);
+}
+
+Test(fdio, two_sockets_write_a_sequence_to_a_closed_peer_without_sigpipe)
+{
+    /* stdin and stdout as two different sockets; a sequence of buffers is one sendmsg. */
+    signal(SIGPIPE, SIG_DFL);
+    eddy_reactor *r = test_reactor_new();
+    int rs[2], ws[2];
+    test_socketpair(rs);
+    test_socketpair(ws);
+    rec_protocol *proto = rec_new();
+    eddy_transport *t;
+    cr_assert_eq(eddy_fdio_connect(r, rs[0], ws[0], &proto->base, &t), 0);
+    close(ws[1]);
+    struct iovec iov[2] = {{.iov_base = "a", .iov_len = 1}, {.iov_base = "b", .iov_len = 1}};
+    cr_assert_eq(eddy_transport_write_sequence(t, iov, 2), -EPIPE);
+    test_iterate_until_fn(r, rec_lost, proto, 200);
+    cr_assert_eq(proto->lost_code, -EPIPE);
+    close(rs[1]);
+    eddy_reactor_free(r);
+    rec_free(proto);
+}
+
+Test(fdio, a_separate_write_socket_half_closes_with_an_eof_while_another_descriptor_holds_it)
+{
+    /* As under eddy_stdio_connect, where the process's fd 1 still refers to the socket the
+     * transport writes: closing the transport's descriptor alone would send no EOF. */
+    eddy_reactor *r = test_reactor_new();
+    int in[2], sv[2];
+    test_pipe(in);
+    test_socketpair(sv);
+    int held = dup(sv[0]);
+    cr_assert_geq(held, 0);
+    rec_protocol *proto = rec_new();
+    eddy_transport *t;
+    cr_assert_eq(eddy_fdio_connect(r, in[0], sv[0], &proto->base, &t), 0);
+    eddy_transport_write(t, "bye", 3);
+    cr_assert_eq(eddy_transport_lose_write_connection(t), 0);
+    test_iterate_until_fn(r, write_lost, proto, 200);
+    cr_assert_eq(fcntl(sv[0], F_GETFD), -1, "the transport's descriptor is closed");
+    char buf[8];
+    cr_assert_eq(read(sv[1], buf, sizeof buf), 3);
+    cr_assert_eq(read(sv[1], buf, sizeof buf), 0, "EOF for the peer");
+    cr_assert_eq(write(sv[1], "back", 4), 4);
+    cr_assert_eq(read(held, buf, sizeof buf), 4, "the other direction still works for its holder");
+    cr_assert_eq(write(in[1], "more", 4), 4);
+    proto->want = 4;
+    test_iterate_until_fn(r, rec_has_bytes, proto, 200);
+    close(in[1]);
+    test_iterate_until_fn(r, rec_lost, proto, 200);
+    cr_assert_eq(proto->lost_code, EDDY_ECONNDONE);
+    cr_assert_str_eq(proto->events, "mwdel");
+    close(held);
+    close(sv[1]);
     eddy_reactor_free(r);
     rec_free(proto);
 }

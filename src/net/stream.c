@@ -16,6 +16,7 @@
 #include "base/syscalls.h"
 #include "core/reactor_internal.h"
 #include "eddy/log.h"
+#include "eddy_config.h"
 #include "net/stream.h"
 
 const eddy__stream_kind eddy__kind_tcp = {.name = "tcp", .addr_kind = EDDY_ADDRESS_TCP};
@@ -109,6 +110,12 @@ int eddy__stream_new(eddy_reactor *r, int fd, const eddy__stream_kind *kind, siz
     s->net = net;
     s->kind = kind;
     s->sock = s->wsock = true;
+#if !defined(EDDY_HAVE_MSG_NOSIGNAL) && defined(EDDY_HAVE_SO_NOSIGPIPE)
+    /* Without MSG_NOSIGNAL (macOS) the socket itself must refuse SIGPIPE. Only for the sockets
+     * eddy accepts or connects: an fdio descriptor may be shared with other processes. */
+    if (kind == &eddy__kind_tcp || kind == &eddy__kind_unix)
+        (void)eddy__setsockopt_int(fd, SOL_SOCKET, SO_NOSIGPIPE, 1);
+#endif
     s->low_water = EDDY_TRANSPORT_LOW_WATER;
     s->high_water = EDDY_TRANSPORT_HIGH_WATER;
     s->next = net->live;

@@ -16,7 +16,7 @@
 #ifdef EDDY_HAVE_MSG_NOSIGNAL
 #define SEND_FLAGS MSG_NOSIGNAL
 #else
-#define SEND_FLAGS 0 /* BSD/macOS: SO_NOSIGPIPE is set on the socket instead */
+#define SEND_FLAGS 0 /* macOS: eddy__stream_new sets SO_NOSIGPIPE on the socket instead */
 #endif
 
 #if defined(IOV_MAX) && IOV_MAX < 1024

@@ -285,10 +285,15 @@ bool eddy_deferred_lock_locked(const eddy_deferred_lock *l);
  * At most `size` values wait in it and at most `backlog` gets wait for values (either may be
  * EDDY_QUEUE_UNLIMITED). Caller owns it. Errors: -ENOMEM. */
 int eddy_deferred_queue_new(size_t size, size_t backlog, eddy_deferred_queue **out);
-/** Free it: queued values are freed, waiting gets errback with EDDY_ECANCELLED. NULL: no-op. */
+/** Free it: queued values are freed, waiting gets errback with EDDY_ECANCELLED. May be called
+ * from a get's callback. NULL: no-op. */
 void eddy_deferred_queue_free(eddy_deferred_queue *q);
-/** Hand `value` (destroyed by `free_fn`) to the first waiting get, or queue it. Always takes
- * `value`. Errors: -ENOSPC (the queue holds `size` values; the value is freed), -ENOMEM. */
+/** Hand `value` (destroyed by `free_fn`) to the first waiting get, whose Deferred fires before
+ * this returns, or queue it. Put from inside the callback of a get that a put is firing, the value
+ * still goes to the first waiting get at once, but that get's Deferred fires when the callback
+ * returns (so the stack does not grow with the number of waiting gets); if that get is cancelled
+ * meanwhile, the value passes to the next waiting get, or back to the head of the queue. Always
+ * takes `value`. Errors: -ENOSPC (the queue holds `size` values; the value is freed), -ENOMEM. */
 int eddy_deferred_queue_put(eddy_deferred_queue *q, void *value, eddy_free_fn free_fn);
 /** *out (a new reference) fires with the next value. Cancelling a waiting get removes it.
  * Errors: -EBUSY (`backlog` gets are already waiting), -ENOMEM. */

@@ -9,7 +9,14 @@
  *  - do_read is called while the descriptor is readable (level-triggered), do_write while it is
  *    writable. Return 0 to carry on, or a negative code to disconnect: the reactor then removes the
  *    descriptor (as reader and writer) and calls connection_lost once with a failure of that code
- *    (EDDY_ECONNDONE means a clean close, anything else a lost connection).
+ *    (EDDY_ECONNDONE means a clean close, anything else a lost connection). The reactor acts on
+ *    that code only if the object stayed in the role it was called for (reader for do_read,
+ *    writer for do_write) for the whole call. If the handler took it out of that role (removed
+ *    it, directly or through eddy_reactor_remove_all, even if it then added it back), the
+ *    reactor cannot know whether the object still exists: it ignores the code and never touches
+ *    the object for this event, so connection_lost is not called and the handler's own teardown
+ *    is all there is. A handler may therefore remove and free its object and still return an
+ *    error. Unlike Twisted, which calls connectionLost in that case too.
  *  - connection_lost(reason) is the last call the reactor makes on the object; the object may free
  *    itself inside it. `reason` is borrowed for the call.
  *  - log_prefix (may be NULL) names the object in log messages.

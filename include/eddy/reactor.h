@@ -69,7 +69,12 @@ int eddy_reactor_run(eddy_reactor *r);
 /** Ask a running reactor to stop: at the end of the current iteration the "shutdown" system event
  * fires (before triggers may delay it, see eddy_reactor_hold_system_event), the reactor removes and
  * disconnects every descriptor (connection_lost with EDDY_ECONNLOST), then run() returns.
- * Errors: EDDY_ENOTRUNNING if it is not running or already stopping. */
+ * Accepted as soon as run() has begun, as Twisted's is: also while a before-startup trigger holds
+ * "startup" (eddy_reactor_running() is still false then). A startup still held when shutdown
+ * begins never finishes: its during and after triggers, and the calls of
+ * eddy_reactor_call_when_running waiting for it, do not run, and its holds, released later, only
+ * free themselves. Errors: EDDY_ENOTRUNNING if run() is not in progress (before it, after it
+ * returned, or after a crash) or the reactor is already stopping. */
 int eddy_reactor_stop(eddy_reactor *r);
 
 /** Make run() return as soon as the current callback returns, without system events. */

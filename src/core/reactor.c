@@ -73,6 +73,16 @@ static void during_startup(void *arg)
         eddy_log(EDDY_LOG_WARN, "eddy.reactor", NULL, "could not install SIGINT/SIGTERM handlers");
 }
 
+/* The reactor's first "before shutdown" trigger. A startup that a before-startup trigger still
+ * holds (waiting for a Deferred, say) never finishes once shutdown has begun: starting to serve
+ * while stopping makes no sense, and finishing it after run() returned would leave the reactor
+ * marked running (with SIGINT/SIGTERM handlers installed) with no loop. Twisted's startup phases
+ * likewise do not run when shutdown ends the loop first. */
+static void before_shutdown(void *arg)
+{
+    eddy__triggers_abandon(arg, "startup");
+}
+
 static void during_shutdown(void *arg)
 {
     eddy_reactor *r = arg;
@@ -108,6 +118,8 @@ int eddy_reactor_new(const eddy_reactor_options *options, eddy_reactor **out)
         goto fail;
     if ((rc = eddy_reactor_add_system_event_trigger(r, EDDY_PHASE_DURING, "startup", during_startup,
                                                     r, NULL)) < 0 ||
+        (rc = eddy_reactor_add_system_event_trigger(r, EDDY_PHASE_BEFORE, "shutdown",
+                                                    before_shutdown, r, NULL)) < 0 ||
         (rc = eddy_reactor_add_system_event_trigger(r, EDDY_PHASE_DURING, "shutdown",
                                                     during_shutdown, r, NULL)) < 0)
         goto fail;
@@ -270,7 +282,11 @@ int eddy_reactor_run(eddy_reactor *r)
 
 int eddy_reactor_stop(eddy_reactor *r)
 {
-    if (!r->running || r->stopping || r->shutdown_fired)
+    /* Accepted as soon as run() has begun, as Twisted's stop() is once run() has started: a
+     * before-startup trigger may hold startup (so `running` is not set yet), and the program must
+     * still be able to give up. A crash (exit_loop set) ends that. */
+    bool started = r->running || (r->in_run && !r->exit_loop);
+    if (!started || r->stopping || r->shutdown_fired)
         return EDDY_ENOTRUNNING;
     r->stopping = true;
     return 0;

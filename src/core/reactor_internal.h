@@ -100,6 +100,11 @@ struct eddy_reactor {
     eddy__event *events; /* filled by the backend's poll */
     int cap_events;
     int nwatched; /* fds with some interest */
+    /* The role whose do_read/do_write is running (fd -1: none), and whether a handler took the
+     * object out of that role meanwhile: then its error return is not acted on (watchers.c). */
+    int handler_fd;
+    bool handler_writer;
+    bool handler_role_cleared;
 
     eddy__timers timers;
     eddy__waker waker;
@@ -168,5 +173,8 @@ int eddy__triggers_init(eddy_reactor *r);
 void eddy__triggers_free(eddy_reactor *r);
 void eddy__triggers_run_ready(eddy_reactor *r);
 bool eddy__triggers_have_ready(const eddy_reactor *r);
+/* Drop every firing of `event` that waits for holds (or is ready but has not run): its during and
+ * after phases never run, and its holds, released later, only free themselves. */
+void eddy__triggers_abandon(eddy_reactor *r, const char *event);
 
 #endif

@@ -17,6 +17,15 @@ int eddy__triggers_init(eddy_reactor *r)
     return 0;
 }
 
+/* Forget a firing that will never finish (already unlinked from r->firings). */
+static void drop_firing(eddy__firing *f)
+{
+    for (eddy_event_hold *h = f->hold_list; h; h = h->next)
+        h->firing = NULL; /* released later, they only free themselves */
+    free(f->event);
+    free(f);
+}
+
 void eddy__triggers_free(eddy_reactor *r)
 {
     for (size_t i = 0; i < r->ntriggers; i++)
@@ -27,10 +36,21 @@ void eddy__triggers_free(eddy_reactor *r)
     while (r->firings) {
         eddy__firing *f = r->firings;
         r->firings = f->next;
-        for (eddy_event_hold *h = f->hold_list; h; h = h->next)
-            h->firing = NULL; /* released later, they only free themselves */
-        free(f->event);
-        free(f);
+        drop_firing(f);
+    }
+}
+
+void eddy__triggers_abandon(eddy_reactor *r, const char *event)
+{
+    for (eddy__firing **p = &r->firings; *p;) {
+        eddy__firing *f = *p;
+        /* One still in its before phase belongs to the fire call further up the stack. */
+        if (f->in_before || strcmp(f->event, event) != 0) {
+            p = &f->next;
+            continue;
+        }
+        *p = f->next;
+        drop_firing(f);
     }
 }
 

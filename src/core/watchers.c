@@ -64,6 +64,14 @@ static void drop_always_ready(eddy_reactor *r, int fd)
     r->fds[fd].always_ready = false;
 }
 
+/* Called when the object in a role of `fd` is taken out of it: if that role's handler is running,
+ * the object it was called for may be gone (see call_handler). */
+static inline void role_cleared(eddy_reactor *r, int fd, bool writer)
+{
+    if (r->handler_fd == fd && r->handler_writer == writer)
+        r->handler_role_cleared = true;
+}
+
 /* Called after the reader or writer of `fd` changed. */
 static int interest_changed(eddy_reactor *r, int fd)
 {
@@ -136,6 +144,7 @@ static int remove_watch(eddy_reactor *r, eddy_descriptor *d, bool writer)
         return 0;
     eddy__fd_slot *s = &r->fds[fd];
     *(writer ? &s->writer : &s->reader) = NULL;
+    role_cleared(r, fd, writer);
     return interest_changed(r, fd);
 }
 
@@ -226,6 +235,10 @@ static void remove_everything(eddy_reactor *r)
         eddy__fd_slot *s = &r->fds[fd];
         if (s->internal || (!s->reader && !s->writer))
             continue;
+        if (s->reader)
+            role_cleared(r, fd, false);
+        if (s->writer)
+            role_cleared(r, fd, true);
         s->reader = s->writer = NULL;
         interest_changed(r, fd);
     }
@@ -298,10 +311,14 @@ static void disconnect(eddy_reactor *r, int fd, eddy_descriptor *d, eddy_failure
 {
     eddy__fd_slot *s = &r->fds[fd];
     bool internal = s->internal; /* read first: an fd that leaves the reactor loses the flag */
-    if (s->reader == d)
+    if (s->reader == d) {
         s->reader = NULL;
-    if (s->writer == d)
+        role_cleared(r, fd, false);
+    }
+    if (s->writer == d) {
         s->writer = NULL;
+        role_cleared(r, fd, true);
+    }
     interest_changed(r, fd);
     if (internal) {
         eddy_log(EDDY_LOG_ERROR, "eddy.reactor", eddy_descriptor_log_prefix(d),
@@ -389,6 +406,24 @@ int eddy__watchers_poll(eddy_reactor *r, int timeout_ms)
     return n;
 }
 
+/* Call the reader's (or writer's) handler of `fd` and return what should be done to it: 0, or a
+ * negative code to disconnect it with. A handler that took its object out of the role it was
+ * called for (removed it, disconnected it, removed everything) may have freed it: its return
+ * value is then ignored and the object is not touched again. That holds even if the role was
+ * filled again before the handler returned: the same pointer may be a new object that took the
+ * freed one's memory and its fd number, so only "never left the role" makes the call safe. */
+static int call_handler(eddy_reactor *r, int fd, eddy_descriptor *d, bool writer)
+{
+    if (d->fd < 0)
+        return EDDY_ECONNLOST; /* already closed: no handler runs, it is still registered */
+    r->handler_fd = fd;
+    r->handler_writer = writer;
+    r->handler_role_cleared = false;
+    int rc = writer ? d->ops->do_write(d) : d->ops->do_read(d);
+    r->handler_fd = -1;
+    return r->handler_role_cleared ? 0 : rc;
+}
+
 void eddy__watchers_dispatch(eddy_reactor *r, int nevents)
 {
     for (int i = 0; i < nevents && !r->exit_loop; i++) {
@@ -397,8 +432,8 @@ void eddy__watchers_dispatch(eddy_reactor *r, int nevents)
             continue; /* stale: the fd left the reactor after this poll */
         eddy_descriptor *reader = r->fds[ev.fd].reader;
         if (reader && ev.mask & (EDDY__EV_READ | EDDY__EV_HUP | EDDY__EV_ERR)) {
-            int rc = reader->fd < 0 ? EDDY_ECONNLOST : reader->ops->do_read(reader);
-            if (rc < 0 && r->fds[ev.fd].reader == reader)
+            int rc = call_handler(r, ev.fd, reader, false);
+            if (rc < 0)
                 disconnect_code(r, ev.fd, reader, rc);
         }
         /* The read handler may have removed or replaced anything: look again. */
@@ -406,8 +441,8 @@ void eddy__watchers_dispatch(eddy_reactor *r, int nevents)
             continue;
         eddy_descriptor *writer = r->fds[ev.fd].writer;
         if (writer && ev.mask & (EDDY__EV_WRITE | EDDY__EV_HUP | EDDY__EV_ERR)) {
-            int rc = writer->fd < 0 ? EDDY_ECONNLOST : writer->ops->do_write(writer);
-            if (rc < 0 && r->fds[ev.fd].writer == writer)
+            int rc = call_handler(r, ev.fd, writer, true);
+            if (rc < 0)
                 disconnect_code(r, ev.fd, writer, rc);
         }
     }
@@ -432,6 +467,7 @@ int eddy__watchers_rearm_all(eddy_reactor *r)
 
 int eddy__watchers_init(eddy_reactor *r)
 {
+    r->handler_fd = -1;
     return ensure_fd(r, 63);
 }
 

@@ -561,3 +561,131 @@ Test(descriptors, writer_removed_by_do_read_gets_no_write_event_from_the_same_ba
     eddy_reactor_free(r);
     test_close_pair(sv);
 }
+
+/* ---- a handler that removes its own object and then fails ------------------------------------ */
+
+/* A negative return asks the reactor to disconnect the object. If the handler took the object out
+ * of the reactor first, it may also have freed it, and the reactor cannot tell: it must leave the
+ * object alone (unlike Twisted, whose garbage collector makes calling connectionLost safe). */
+
+static void remove_self_and_fail(test_desc *t)
+{
+    remove_self(t);
+    t->read_result = -ECONNRESET;
+}
+
+Test(descriptors, reader_that_removes_itself_then_fails_is_not_disconnected_by_the_reactor)
+{
+    eddy_reactor *r = test_reactor_new();
+    int sv[2];
+    test_socketpair(sv);
+    test_desc d;
+    test_desc_init(&d, r, sv[0]);
+    d.on_read = remove_self_and_fail;
+    eddy_reactor_add_reader(r, &d.base);
+    test_write_byte(sv[1]);
+    test_iterate_until_fn(r, test_desc_has_read, &d, 20);
+    test_iterate_n(r, 2);
+    cr_assert_eq(d.lost, 0, "the handler removed it: its teardown is its own");
+    cr_assert_eq(d.reads, 1);
+    eddy_reactor_free(r);
+    test_close_pair(sv);
+}
+
+struct freed_by_its_handler {
+    eddy_descriptor base;
+    eddy_reactor *r;
+    int *reads, *lost;
+};
+
+static int free_self_and_fail(eddy_descriptor *d)
+{
+    struct freed_by_its_handler *f = (struct freed_by_its_handler *)d;
+    ++*f->reads;
+    eddy_reactor_remove_reader(f->r, d);
+    eddy_reactor_remove_writer(f->r, d);
+    free(f);
+    return -ECONNRESET;
+}
+
+static int no_write(eddy_descriptor *d)
+{
+    (void)d;
+    return 0;
+}
+
+static void count_lost(eddy_descriptor *d, const eddy_failure *reason)
+{
+    (void)reason;
+    ++*((struct freed_by_its_handler *)d)->lost;
+}
+
+Test(descriptors, reader_that_removes_and_frees_itself_then_fails_is_not_touched_again)
+{
+    /* Readable and writable in one event: ASan reports any touch of the freed object. */
+    static const eddy_descriptor_ops ops = {
+        .do_read = free_self_and_fail, .do_write = no_write, .connection_lost = count_lost};
+    eddy_reactor *r = test_reactor_new();
+    int sv[2];
+    test_socketpair(sv);
+    int reads = 0, lost = 0;
+    struct freed_by_its_handler *f = malloc(sizeof *f);
+    cr_assert_not_null(f);
+    *f = (struct freed_by_its_handler){
+        .base = {.ops = &ops, .fd = sv[0]}, .r = r, .reads = &reads, .lost = &lost};
+    eddy_reactor_add_reader(r, &f->base);
+    eddy_reactor_add_writer(r, &f->base);
+    test_write_byte(sv[1]);
+    for (int i = 0; i < 20 && !reads; i++)
+        cr_assert_eq(eddy_reactor_iterate(r, 0.05), 0);
+    test_iterate_n(r, 2);
+    cr_assert_eq(reads, 1);
+    cr_assert_eq(lost, 0);
+    cr_assert_eq(test_count_readers(r) + test_count_writers(r), 0);
+    eddy_reactor_free(r);
+    test_close_pair(sv);
+}
+
+static void count_test_desc_lost(eddy_descriptor *d, const eddy_failure *reason)
+{
+    (void)reason;
+    ((test_desc *)d)->lost++;
+}
+
+/* Plays a handler that frees its object and, before returning the old object's error, makes a new
+ * reader that gets the same memory (as malloc may hand it back) and the same fd: the reactor sees
+ * the same pointer in the same role, yet it is another object that did not fail. */
+static int hand_over_then_fail(eddy_descriptor *d)
+{
+    test_desc *old = (test_desc *)d;
+    eddy_reactor *r = old->r;
+    int fd = d->fd;
+    eddy_reactor_remove_reader(r, d);
+    test_desc *fresh = old;
+    test_desc_init(fresh, r, fd);
+    cr_assert_eq(eddy_reactor_add_reader(r, &fresh->base), 0);
+    return -ECONNRESET;
+}
+
+Test(descriptors, reader_replaced_at_the_same_address_by_its_failing_handler_is_not_disconnected)
+{
+    static const eddy_descriptor_ops ops = {.do_read = hand_over_then_fail,
+                                            .connection_lost = count_test_desc_lost};
+    eddy_reactor *r = test_reactor_new();
+    int sv[2];
+    test_socketpair(sv);
+    test_desc d;
+    test_desc_init(&d, r, sv[0]);
+    d.base.ops = &ops;
+    d.drain = false;
+    eddy_reactor_add_reader(r, &d.base);
+    test_write_byte(sv[1]);
+    for (int i = 0; i < 20 && d.base.ops == &ops; i++)
+        cr_assert_eq(eddy_reactor_iterate(r, 0.05), 0);
+    cr_assert_neq(d.base.ops, &ops, "the handler did not run");
+    cr_assert_eq(d.lost, 0, "the new reader was disconnected for the old one's error");
+    cr_assert(test_is_reader(r, &d.base));
+    test_iterate_until_fn(r, test_desc_has_read, &d, 20); /* the byte is still there */
+    eddy_reactor_free(r);
+    test_close_pair(sv);
+}

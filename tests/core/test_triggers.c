@@ -498,3 +498,87 @@ Test(triggers, call_when_running_while_running_calls_at_once)
     cr_assert(w.ran_at_once);
     eddy_reactor_free(r);
 }
+
+/* ---- stop while startup is held ------------------------------------------------------------- */
+
+Test(triggers, stop_while_startup_is_held_runs_every_shutdown_phase_once_and_ends_run)
+{
+    eddy_reactor *r = test_reactor_new();
+    struct trace t = {.r = r};
+    struct holder h = {.step = {&t, 'h'}, .r = r, .event = "startup"};
+    struct step b = {&t, 'B'}, d = {&t, 'D'}, a = {&t, 'A'};
+    eddy_reactor_add_system_event_trigger(r, EDDY_PHASE_BEFORE, "startup", record_and_hold, &h,
+                                          NULL);
+    add(r, EDDY_PHASE_BEFORE, "shutdown", &b);
+    add(r, EDDY_PHASE_DURING, "shutdown", &d);
+    add(r, EDDY_PHASE_AFTER, "shutdown", &a);
+    eddy_call_later(r, 0, stop_reactor, r); /* asserts that stop() is accepted */
+    cr_assert_eq(eddy_reactor_run(r), 0);
+    cr_assert_str_eq(t.seen, "hBDA");
+    cr_assert_not(eddy_reactor_running(r));
+    eddy_reactor_release_system_event(h.hold);
+    eddy_reactor_free(r);
+}
+
+Test(triggers, startup_still_held_when_shutdown_begins_never_finishes)
+{
+    eddy_reactor *r = test_reactor_new();
+    struct trace t = {.r = r};
+    struct holder h = {.step = {&t, 'h'}, .r = r, .event = "startup"};
+    struct step d = {&t, 'd'}, a = {&t, 'a'}, w = {&t, 'w'};
+    eddy_reactor_add_system_event_trigger(r, EDDY_PHASE_BEFORE, "startup", record_and_hold, &h,
+                                          NULL);
+    add(r, EDDY_PHASE_DURING, "startup", &d);
+    add(r, EDDY_PHASE_AFTER, "startup", &a);
+    eddy_reactor_call_when_running(r, record, &w);
+    eddy_call_later(r, 0, stop_reactor, r);
+    cr_assert_eq(eddy_reactor_run(r), 0);
+    eddy_reactor_release_system_event(h.hold); /* too late: it only frees the hold */
+    test_iterate_n(r, 2);
+    cr_assert_str_eq(t.seen, "h", "startup finished after shutdown");
+    cr_assert_not(eddy_reactor_running(r));
+    eddy_reactor_free(r);
+}
+
+static void record_and_stop(void *arg)
+{
+    struct step *s = arg;
+    record(s);
+    stop_reactor(s->trace->r);
+}
+
+Test(triggers, stop_from_a_before_startup_trigger_lets_startup_finish_then_shuts_down)
+{
+    eddy_reactor *r = test_reactor_new();
+    struct trace t = {.r = r};
+    struct step s = {&t, 's'}, d = {&t, 'd'}, a = {&t, 'a'}, b = {&t, 'B'};
+    eddy_reactor_add_system_event_trigger(r, EDDY_PHASE_BEFORE, "startup", record_and_stop, &s,
+                                          NULL);
+    add(r, EDDY_PHASE_DURING, "startup", &d);
+    add(r, EDDY_PHASE_AFTER, "startup", &a);
+    add(r, EDDY_PHASE_BEFORE, "shutdown", &b);
+    cr_assert_eq(eddy_reactor_run(r), 0);
+    cr_assert_str_eq(t.seen, "sdaB");
+    eddy_reactor_free(r);
+}
+
+static void crash_then_stop(void *arg)
+{
+    struct step *s = arg;
+    eddy_reactor_crash(s->trace->r);
+    if (eddy_reactor_stop(s->trace->r) == EDDY_ENOTRUNNING)
+        record(s);
+}
+
+Test(triggers, stop_after_a_crash_inside_run_is_refused_with_enotrunning)
+{
+    eddy_reactor *r = test_reactor_new();
+    struct trace t = {.r = r};
+    struct step refused = {&t, 'r'}, b = {&t, 'B'};
+    add(r, EDDY_PHASE_BEFORE, "shutdown", &b);
+    eddy_reactor_call_when_running(r, crash_then_stop, &refused);
+    cr_assert_eq(eddy_reactor_run(r), 0);
+    test_iterate_n(r, 2);
+    cr_assert_str_eq(t.seen, "r", "a crashed run is not stopped later");
+    eddy_reactor_free(r);
+}

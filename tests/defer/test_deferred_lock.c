@@ -315,3 +315,162 @@ Test(deferred_lock, cancelled_get_leaves_the_queue)
     eddy_deferred_unref(b);
     eddy_deferred_queue_free(q);
 }
+
+/* A get's callback that puts its value plus one back into the queue, and checks that the values
+ * arrive in order: the i-th get gets i. */
+typedef struct relay {
+    eddy_deferred_queue *q;
+    int expected;
+    int wrong;
+} relay;
+
+static eddy_result relay_fn(eddy_result in, void *arg)
+{
+    relay *rl = arg;
+    int v = *(int *)in.value;
+    if (v != rl->expected++)
+        rl->wrong++;
+    eddy_result_drop(in);
+    eddy_deferred_queue_put(rl->q, tracked_new(v + 1), tracked_free);
+    return eddy_result_none();
+}
+
+Test(deferred_lock, queue_many_waiting_gets_whose_callbacks_put_again_do_not_nest_on_the_stack)
+{
+    /* Each put from inside a get's callback used to fire the next get from inside itself, one
+     * nesting per waiting get, until the stack ran out. */
+    enum { GETS = 200000 };
+    relay rl = {0};
+    eddy_deferred_queue_new(EDDY_QUEUE_UNLIMITED, EDDY_QUEUE_UNLIMITED, &rl.q);
+    for (int i = 0; i < GETS; i++) {
+        eddy_deferred *d = NULL;
+        cr_assert_eq(eddy_deferred_queue_get(rl.q, &d), 0);
+        cr_assert_eq(eddy_deferred_add_callback(d, relay_fn, &rl), 0);
+        eddy_deferred_unref(d);
+    }
+    cr_assert_eq(eddy_deferred_queue_put(rl.q, tracked_new(0), tracked_free), 0);
+    cr_assert_eq(rl.expected, GETS, "every get fired before the first put returned");
+    cr_assert_eq(rl.wrong, 0, "in FIFO order");
+    cr_assert_eq(eddy_deferred_queue_waiting(rl.q), 0);
+    cr_assert_eq(eddy_deferred_queue_pending(rl.q), 1, "the last get's put is queued");
+    eddy_deferred_queue_free(rl.q);
+    cr_assert_eq(tracked_alive(), 0);
+}
+
+/* What the first get's callback does to the queue in the hand-off tests below. */
+typedef struct first_get {
+    eddy_deferred_queue *q;
+    eddy_deferred *cancel;   /* a waiting get to cancel after putting, or NULL */
+    capture *second;         /* the second get's capture, looked at from inside the callback */
+    int second_calls_inside; /* its calls right after the put */
+    bool put_twice;          /* put 2 then 3 */
+    bool free_queue;         /* free the queue after putting */
+} first_get;
+
+static eddy_result first_get_fn(eddy_result in, void *arg)
+{
+    first_get *fg = arg;
+    eddy_result_drop(in);
+    eddy_deferred_queue_put(fg->q, tracked_new(2), tracked_free);
+    if (fg->put_twice)
+        eddy_deferred_queue_put(fg->q, tracked_new(3), tracked_free);
+    if (fg->second)
+        fg->second_calls_inside = fg->second->calls;
+    if (fg->cancel)
+        eddy_deferred_cancel(fg->cancel);
+    if (fg->free_queue)
+        eddy_deferred_queue_free(fg->q);
+    return eddy_result_none();
+}
+
+static eddy_deferred *waiting_get(eddy_deferred_queue *q)
+{
+    eddy_deferred *d = NULL;
+    cr_assert_eq(eddy_deferred_queue_get(q, &d), 0);
+    cr_assert_not(eddy_deferred_called(d));
+    return d;
+}
+
+Test(deferred_lock, queue_put_from_a_gets_callback_fires_the_next_get_when_that_callback_returns)
+{
+    first_get fg = {0};
+    eddy_deferred_queue_new(EDDY_QUEUE_UNLIMITED, EDDY_QUEUE_UNLIMITED, &fg.q);
+    eddy_deferred *a = waiting_get(fg.q), *b = waiting_get(fg.q);
+    capture cb = {0};
+    capture_add(b, &cb);
+    fg.second = &cb;
+    eddy_deferred_add_callback(a, first_get_fn, &fg);
+    eddy_deferred_queue_put(fg.q, tracked_new(1), tracked_free);
+    cr_assert_eq(fg.second_calls_inside, 0, "not from inside the first get's callback");
+    cr_assert_eq(cb.calls, 1, "but before the first put returned");
+    cr_assert_eq(cb.value, 2);
+    eddy_deferred_unref(a);
+    eddy_deferred_unref(b);
+    eddy_deferred_queue_free(fg.q);
+    cr_assert_eq(tracked_alive(), 0);
+}
+
+Test(deferred_lock, queue_value_promised_to_a_get_cancelled_meanwhile_goes_to_the_next_get)
+{
+    first_get fg = {0};
+    eddy_deferred_queue_new(EDDY_QUEUE_UNLIMITED, EDDY_QUEUE_UNLIMITED, &fg.q);
+    eddy_deferred *a = waiting_get(fg.q), *b = waiting_get(fg.q), *c = waiting_get(fg.q);
+    capture cb = {0}, cc = {0};
+    capture_add(b, &cb);
+    capture_add(c, &cc);
+    fg.cancel = b;
+    eddy_deferred_add_callback(a, first_get_fn, &fg);
+    eddy_deferred_queue_put(fg.q, tracked_new(1), tracked_free);
+    cr_assert_eq(cb.code, EDDY_ECANCELLED);
+    cr_assert_eq(cc.calls, 1);
+    cr_assert_eq(cc.value, 2);
+    cr_assert_eq(eddy_deferred_queue_pending(fg.q), 0);
+    eddy_deferred_unref(a);
+    eddy_deferred_unref(b);
+    eddy_deferred_unref(c);
+    eddy_deferred_queue_free(fg.q);
+    cr_assert_eq(tracked_alive(), 0);
+}
+
+Test(deferred_lock, queue_value_promised_to_a_get_cancelled_meanwhile_is_queued_ahead_of_later_puts)
+{
+    first_get fg = {.put_twice = true};
+    eddy_deferred_queue_new(EDDY_QUEUE_UNLIMITED, EDDY_QUEUE_UNLIMITED, &fg.q);
+    eddy_deferred *a = waiting_get(fg.q), *b = waiting_get(fg.q);
+    capture cb = {0};
+    capture_add(b, &cb);
+    fg.cancel = b;
+    eddy_deferred_add_callback(a, first_get_fn, &fg);
+    eddy_deferred_queue_put(fg.q, tracked_new(1), tracked_free);
+    cr_assert_eq(cb.code, EDDY_ECANCELLED);
+    cr_assert_eq(eddy_deferred_queue_pending(fg.q), 2);
+    for (int want = 2; want <= 3; want++) {
+        eddy_deferred *d = NULL;
+        cr_assert_eq(eddy_deferred_queue_get(fg.q, &d), 0);
+        capture c = {0};
+        capture_add(d, &c);
+        cr_assert_eq(c.value, want);
+        eddy_deferred_unref(d);
+    }
+    eddy_deferred_unref(a);
+    eddy_deferred_unref(b);
+    eddy_deferred_queue_free(fg.q);
+    cr_assert_eq(tracked_alive(), 0);
+}
+
+Test(deferred_lock, queue_freed_from_a_gets_callback_cancels_the_get_it_promised_a_value)
+{
+    first_get fg = {.free_queue = true};
+    eddy_deferred_queue *q = NULL;
+    eddy_deferred_queue_new(EDDY_QUEUE_UNLIMITED, EDDY_QUEUE_UNLIMITED, &q);
+    fg.q = q;
+    eddy_deferred *a = waiting_get(q), *b = waiting_get(q);
+    capture cb = {0};
+    capture_add(b, &cb);
+    eddy_deferred_add_callback(a, first_get_fn, &fg);
+    eddy_deferred_queue_put(q, tracked_new(1), tracked_free);
+    cr_assert_eq(cb.code, EDDY_ECANCELLED);
+    cr_assert_eq(tracked_alive(), 0, "the value promised to it was freed with the queue");
+    eddy_deferred_unref(a);
+    eddy_deferred_unref(b);
+}

@@ -172,3 +172,32 @@ Test(deferred_trigger, reactor_shutdown_waits_for_the_cleanup_deferred)
     cr_assert(s.after_saw_cleanup_done);
     eddy_reactor_free(s.r); /* also frees the trigger's record */
 }
+
+static void count_call(void *arg)
+{
+    ++*(int *)arg;
+}
+
+static void stop_or_fail(void *arg)
+{
+    cr_assert_eq(eddy_reactor_stop(arg), 0);
+}
+
+Test(deferred_trigger, stop_while_startup_waits_for_a_deferred_ends_run_without_starting)
+{
+    eddy_reactor *r = test_reactor_new();
+    cleanup c = {.d = new_deferred()};
+    add_triggers(r, "startup", &c, NULL);
+    int started = 0;
+    eddy_reactor_call_when_running(r, count_call, &started);
+    eddy_call_later(r, 0, stop_or_fail, r);
+    cr_assert_eq(eddy_reactor_run(r), 0);
+    cr_assert_eq(c.before_calls, 1);
+    eddy_deferred_callback(c.d, NULL, NULL); /* releases a hold on a startup that was dropped */
+    test_iterate_n(r, 2);
+    cr_assert_eq(c.during_calls, 0);
+    cr_assert_eq(started, 0);
+    cr_assert_not(eddy_reactor_running(r));
+    eddy_deferred_unref(c.d);
+    eddy_reactor_free(r);
+}

@@ -36,19 +36,44 @@ static void iterate_n(eddy_reactor *r, int n, double wait)
         cr_assert_eq(eddy_reactor_iterate(r, wait), 0);
 }
 
-Test(tcp_emfile, emfile_pauses_accepting_with_doubling_back_off_and_keeps_listening)
-{
+/* A listener on a fake clock whose accept4 fails with EMFILE, and a client waiting for it. */
+typedef struct starved {
     eddy_fake_clock *clock;
-    eddy_reactor *r = test_reactor_new_fake(&clock);
+    eddy_reactor *r;
     rec_factory f;
-    rec_factory_init(&f);
     eddy_port *port;
-    cr_assert_eq(
-        eddy_listen_tcp(r, 0, &f.base, &(eddy_tcp_listen_options){.interface = "127.0.0.1"}, &port),
-        0);
+    int client;
+} starved;
+
+static void starved_open(starved *st)
+{
+    st->r = test_reactor_new_fake(&st->clock);
+    rec_factory_init(&st->f);
+    cr_assert_eq(eddy_listen_tcp(st->r, 0, &st->f.base,
+                                 &(eddy_tcp_listen_options){.interface = "127.0.0.1"}, &st->port),
+                 0);
     install_seam();
     fail_accept = true;
-    int fd = raw_connect("127.0.0.1", port_number(port));
+    st->client = raw_connect("127.0.0.1", port_number(st->port));
+}
+
+static void starved_close(starved *st)
+{
+    close(st->client);
+    eddy_syscalls_set(NULL);
+    eddy_port_free(st->port);
+    eddy_reactor_free(st->r);
+    eddy_fake_clock_free(st->clock);
+    rec_factory_cleanup(&st->f);
+}
+
+Test(tcp_emfile, emfile_pauses_accepting_with_doubling_back_off_and_keeps_listening)
+{
+    starved st;
+    starved_open(&st);
+    eddy_reactor *r = st.r;
+    eddy_port *port = st.port;
+    rec_factory *f = &st.f;
     iterate_n(r, 20, 0.01);
     cr_assert_eq(accept_calls, 1, "one try, then the listener is not watched: no spinning");
     cr_assert(eddy_port_listening(port));
@@ -74,31 +99,22 @@ Test(tcp_emfile, emfile_pauses_accepting_with_doubling_back_off_and_keeps_listen
     /* Descriptors are free again: the waiting client is accepted. */
     fail_accept = false;
     eddy_reactor_advance(r, 0.5);
-    for (int i = 0; i < 100 && f.nbuilt == 0; i++)
+    for (int i = 0; i < 100 && f->nbuilt == 0; i++)
         iterate_n(r, 1, 0.01);
-    cr_assert_eq(f.nbuilt, 1);
-    close(fd);
-    test_iterate_until_fn(r, rec_lost, f.built[0], 200);
-    eddy_syscalls_set(NULL);
-    eddy_port_free(port);
-    eddy_reactor_free(r);
-    eddy_fake_clock_free(clock);
-    rec_factory_cleanup(&f);
+    cr_assert_eq(f->nbuilt, 1);
+    close(st.client);
+    st.client = -1;
+    test_iterate_until_fn(r, rec_lost, f->built[0], 200);
+    starved_close(&st);
 }
 
 Test(tcp_emfile, a_successful_accept_resets_the_back_off)
 {
-    eddy_fake_clock *clock;
-    eddy_reactor *r = test_reactor_new_fake(&clock);
-    rec_factory f;
-    rec_factory_init(&f);
-    eddy_port *port;
-    cr_assert_eq(
-        eddy_listen_tcp(r, 0, &f.base, &(eddy_tcp_listen_options){.interface = "127.0.0.1"}, &port),
-        0);
-    install_seam();
-    fail_accept = true;
-    int a = raw_connect("127.0.0.1", port_number(port));
+    starved st;
+    starved_open(&st);
+    eddy_reactor *r = st.r;
+    eddy_port *port = st.port;
+    rec_factory *f = &st.f;
     iterate_n(r, 3, 0.01);
     for (int i = 0; i < 6; i++) { /* back-off grows to 320 ms */
         eddy_reactor_advance(r, 0.5);
@@ -106,9 +122,9 @@ Test(tcp_emfile, a_successful_accept_resets_the_back_off)
     }
     fail_accept = false;
     eddy_reactor_advance(r, 0.5);
-    for (int i = 0; i < 100 && f.nbuilt == 0; i++)
+    for (int i = 0; i < 100 && f->nbuilt == 0; i++)
         iterate_n(r, 1, 0.01);
-    cr_assert_eq(f.nbuilt, 1);
+    cr_assert_eq(f->nbuilt, 1);
     /* A new shortage starts again at 10 ms. */
     fail_accept = true;
     int b = raw_connect("127.0.0.1", port_number(port));
@@ -119,46 +135,32 @@ Test(tcp_emfile, a_successful_accept_resets_the_back_off)
     cr_assert_eq(accept_calls, before + 1);
     fail_accept = false;
     eddy_reactor_advance(r, 0.1);
-    for (int i = 0; i < 100 && f.nbuilt < 2; i++)
+    for (int i = 0; i < 100 && f->nbuilt < 2; i++)
         iterate_n(r, 1, 0.01);
-    cr_assert_eq(f.nbuilt, 2);
-    close(a);
+    cr_assert_eq(f->nbuilt, 2);
+    close(st.client);
+    st.client = -1;
     close(b);
-    test_iterate_until_fn(r, rec_lost, f.built[0], 200);
-    test_iterate_until_fn(r, rec_lost, f.built[1], 200);
-    eddy_syscalls_set(NULL);
-    eddy_port_free(port);
-    eddy_reactor_free(r);
-    eddy_fake_clock_free(clock);
-    rec_factory_cleanup(&f);
+    test_iterate_until_fn(r, rec_lost, f->built[0], 200);
+    test_iterate_until_fn(r, rec_lost, f->built[1], 200);
+    starved_close(&st);
 }
 
 Test(tcp_emfile, reactor_shutdown_closes_a_port_paused_for_lack_of_descriptors)
 {
-    eddy_fake_clock *clock;
-    eddy_reactor *r = test_reactor_new_fake(&clock);
-    rec_factory f;
-    rec_factory_init(&f);
-    eddy_port *port;
-    cr_assert_eq(
-        eddy_listen_tcp(r, 0, &f.base, &(eddy_tcp_listen_options){.interface = "127.0.0.1"}, &port),
-        0);
-    install_seam();
-    fail_accept = true;
-    int fd = raw_connect("127.0.0.1", port_number(port));
-    iterate_n(r, 3, 0.01);
+    starved st;
+    starved_open(&st);
+    iterate_n(st.r, 3, 0.01);
     cr_assert_eq(accept_calls, 1, "paused: the reactor no longer watches the listener");
-    eddy_reactor_fire_system_event(r, "shutdown"); /* what stop() leads to */
-    cr_assert_not(eddy_port_listening(port), "shutdown closes paused ports too");
-    cr_assert_eq(eddy_port_fileno(port), -1);
-    cr_assert_eq(f.stops, 1);
-    cr_assert_eq(eddy_reactor_pending_calls(r), 0, "no retry left scheduled");
-    close(fd);
-    eddy_syscalls_set(NULL);
-    eddy_port_free(port);
-    cr_assert_eq(f.stops, 1);
-    eddy_reactor_free(r);
-    eddy_fake_clock_free(clock);
+    eddy_reactor_fire_system_event(st.r, "shutdown"); /* what stop() leads to */
+    cr_assert_not(eddy_port_listening(st.port), "shutdown closes paused ports too");
+    cr_assert_eq(eddy_port_fileno(st.port), -1);
+    cr_assert_eq(st.f.stops, 1);
+    cr_assert_eq(eddy_reactor_pending_calls(st.r), 0, "no retry left scheduled");
+    eddy_port_free(st.port);
+    st.port = NULL;
+    cr_assert_eq(st.f.stops, 1, "freeing the closed port does not stop the factory again");
+    starved_close(&st);
 }
 
 Test(tcp_emfile, a_real_descriptor_shortage_pauses_and_recovers)

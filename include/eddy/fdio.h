@@ -5,7 +5,8 @@
  * ignored or blocked: MSG_NOSIGNAL exists only for sockets, and the library never changes signal
  * dispositions itself (the eddy runner ignores SIGPIPE for its process). The write then fails with
  * EPIPE, which ends the connection. A write descriptor that is a socket never raises SIGPIPE,
- * whatever the read descriptor is. */
+ * whatever the read descriptor is, where the platform has MSG_NOSIGNAL (Linux, the BSDs); on
+ * macOS eddy does not set SO_NOSIGPIPE on a socket it was handed, so ignore SIGPIPE there. */
 #ifndef EDDY_FDIO_H
 #define EDDY_FDIO_H
 

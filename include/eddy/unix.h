@@ -19,7 +19,8 @@ typedef struct eddy_unix_listen_options {
     int mode;      /**< permissions of the socket file; 0 means 0666 */
     bool want_pid; /**< keep a "PATH.lock" pid lock (a symlink whose target is our pid, as
                         Twisted's); refuse (-EADDRINUSE) if a live process holds it, replace a
-                        stale one and remove the socket file its dead holder left; -EEXIST if
+                        stale one and remove the socket file its dead holder left (a lock
+                        released meanwhile is simply taken); -EEXIST if
                         PATH.lock is something else (never removed). Ignored for abstract
                         names */
 } eddy_unix_listen_options;

@@ -18,9 +18,11 @@ static int check_path(const char *type, const char *name, const char *path, eddy
 {
     if (!path || !*path)
         return eddy__ep_fail(error, "%s: %s is required (%s:PATH)", type, name, type);
-    if (strlen(path) > MAX_PATH)
-        return eddy__ep_fail(error, "%s: %s: '%s' is longer than %zu bytes", type, name, path,
-                             MAX_PATH);
+    /* An abstract name's '@' becomes its leading NUL, so it may use one byte more than a path,
+     * which needs its terminating NUL (as eddy__address_unix counts). */
+    size_t max = path[0] == '@' ? MAX_PATH + 1 : MAX_PATH;
+    if (strlen(path) > max)
+        return eddy__ep_fail(error, "%s: %s: '%s' is longer than %zu bytes", type, name, path, max);
     return 0;
 }
 

@@ -159,8 +159,9 @@ void eddy__st_resume_registered(eddy_string_transport *st)
 
 /* ---- writing --------------------------------------------------------------------------------- */
 
-/* As on real transports: after lose_connection only a registered producer may still write (the
- * close waits for its output); after a half-close nobody may. */
+/* As on real transports, after lose_connection only a registered producer may still write (the
+ * close waits for its output). The kit's half-close is immediate (there is no queue to drain),
+ * so after it nobody may write, where a real transport still lets a registered producer finish. */
 static int writable(const eddy_string_transport *st)
 {
     if (st->lost || st->aborted || st->write_closed || (st->disconnecting && !st->producer))

@@ -212,6 +212,17 @@ Test(endpoint_parse, unix_abstract_names_have_no_lock_file)
     cr_assert_not(l->unix_options.want_pid);
 }
 
+Test(endpoint_parse, unix_abstract_names_may_use_every_byte_of_sun_path)
+{
+    char desc[200], name[110];
+    memset(name, 'a', 107);
+    name[107] = '\0'; /* '@' + 107 bytes: the 108 bytes of sun_path */
+    snprintf(desc, sizeof desc, "unix:@%s", name);
+    cr_assert_eq(strlen(listened(desc)->path), 108);
+    snprintf(desc, sizeof desc, "unix:@%sa", name);
+    cr_assert(strstr(server_error(desc), "longer than 108 bytes"), "one more is too many");
+}
+
 Test(endpoint_parse, unix_mode_must_be_octal)
 {
     cr_assert_str_eq(server_error("unix:/s:mode=999"),

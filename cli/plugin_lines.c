@@ -4,6 +4,7 @@
  * client cannot make the server's memory grow. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "eddy/protocols/basic.h"
 #include "plugin.h"
@@ -29,12 +30,16 @@ struct lines_state {
 
 static void broadcast(lines_state *hub, chat_client *from, const char *text, size_t len)
 {
-    char line[16384 + 64];
-    int n = snprintf(line, sizeof line, "<%lu> %.*s", from->id, (int)len, text);
-    if (n < 0)
+    char line[EDDY_LINE_MAX_LENGTH + 64];
+    int prefix = snprintf(line, sizeof line, "<%lu> ", from->id);
+    if (prefix < 0)
         return;
-    if ((size_t)n >= sizeof line)
-        n = (int)sizeof line - 1;
+    /* Copied, not printed with %.*s: a line is bytes, and a NUL inside it must not cut it short. */
+    size_t n = (size_t)prefix;
+    if (len > sizeof line - n)
+        len = sizeof line - n;
+    memcpy(line + n, text, len);
+    n += len;
     for (chat_client *c = hub->clients; c; c = c->next) {
         if (c == from)
             continue;
@@ -42,7 +47,7 @@ static void broadcast(lines_state *hub, chat_client *from, const char *text, siz
         if (eddy_transport_buffered(t) > SLOW_CLIENT_LIMIT)
             eddy_transport_abort_connection(t);
         else
-            eddy_line_receiver_send_line(&c->lr, line, (size_t)n);
+            eddy_line_receiver_send_line(&c->lr, line, n);
     }
 }
 

@@ -204,10 +204,12 @@ static void count_read(throttle_wrapper *tw, size_t n)
         factory_hold(tf, true);
 }
 
-static void count_written(throttle_wrapper *tw, size_t n)
+/* Called after a write the transport took: a refused write sent nothing, while a producer that
+ * finishes its output after lose_connection does send, and must keep to the limits too. */
+static void count_written(throttle_wrapper *tw, int rc, size_t n)
 {
     eddy_throttling_factory *tf = tw->tf;
-    if (n == 0 || tw->w.disconnecting)
+    if (rc < 0 || n == 0)
         return;
     double now = eddy_reactor_seconds(tf->reactor);
     double hold = meter_count(&tw->write, tf->options.connection_write_limit, now, n);
@@ -255,8 +257,9 @@ static const eddy_producer_ops proxy_ops = {
 
 static int th_write(eddy_transport *t, const void *data, size_t len)
 {
-    count_written(of_transport(t), len);
-    return eddy_protocol_wrapper_write(t, data, len);
+    int rc = eddy_protocol_wrapper_write(t, data, len);
+    count_written(of_transport(t), rc, len);
+    return rc;
 }
 
 static int th_write_sequence(eddy_transport *t, const struct iovec *iov, int iovcnt)
@@ -264,14 +267,16 @@ static int th_write_sequence(eddy_transport *t, const struct iovec *iov, int iov
     size_t n = 0;
     for (int i = 0; i < iovcnt; i++)
         n += iov[i].iov_len;
-    count_written(of_transport(t), n);
-    return eddy_protocol_wrapper_write_sequence(t, iov, iovcnt);
+    int rc = eddy_protocol_wrapper_write_sequence(t, iov, iovcnt);
+    count_written(of_transport(t), rc, n);
+    return rc;
 }
 
 static int th_write_owned(eddy_transport *t, void *data, size_t len, eddy_free_fn free_fn)
 {
-    count_written(of_transport(t), len);
-    return eddy_protocol_wrapper_write_owned(t, data, len, free_fn);
+    int rc = eddy_protocol_wrapper_write_owned(t, data, len, free_fn);
+    count_written(of_transport(t), rc, len);
+    return rc;
 }
 
 static void th_pause_producing(eddy_transport *t)

@@ -330,6 +330,39 @@ Test(runner, lines_sends_each_line_to_the_other_clients)
     cr_assert_eq(finish(&p), 0, "stderr: %s", p.log);
 }
 
+/* One CRLF-ended line into buf (CRLF included); its length, 0 on EOF or timeout. */
+static size_t read_line(int fd, char *buf, size_t cap)
+{
+    size_t got = 0;
+    while (got < cap && !(got >= 2 && buf[got - 2] == '\r' && buf[got - 1] == '\n')) {
+        if (recv(fd, buf + got, 1, 0) != 1)
+            return 0;
+        got++;
+    }
+    return got;
+}
+
+Test(runner, lines_relays_a_line_with_a_nul_byte_whole)
+{
+    proc p;
+    start(&p, (const char *[]){"lines", "--listen", "tcp:0:interface=127.0.0.1", NULL});
+    int port = listening_port(&p);
+    char buf[256];
+    int a = connect_to(port);
+    cr_assert_gt(read_line(a, buf, sizeof buf), 0, "no welcome for a");
+    int b = connect_to(port);
+    cr_assert_gt(read_line(b, buf, sizeof buf), 0, "no welcome for b");
+    cr_assert_gt(read_line(a, buf, sizeof buf), 0, "a was not told that b joined");
+    cr_assert_eq(send(a, "ab\0cd\r\n", 7, 0), 7);
+    size_t n = read_line(b, buf, sizeof buf);
+    cr_assert_eq(n, 11, "b got %zu bytes: '%.*s'", n, (int)n, buf);
+    cr_assert_eq(memcmp(buf, "<1> ab\0cd\r\n", 11), 0);
+    close(a);
+    close(b);
+    kill(p.pid, SIGTERM);
+    cr_assert_eq(finish(&p), 0, "output: %s", p.log);
+}
+
 Test(runner, lines_drops_a_client_that_reads_too_slowly)
 {
     proc p;

@@ -305,6 +305,24 @@ Test(policies_throttle, pull_producer_requests_wait_for_the_throttle)
     close_fixture(&f);
 }
 
+Test(policies_throttle, producer_finishing_after_lose_connection_is_still_throttled)
+{
+    fixture f;
+    open_fixture(&f, &(eddy_throttle_options){.connection_write_limit = 100});
+    connect_one(&f);
+    counting_producer cp = {.base = {&cp_ops}, .feed = f.t[0], .chunk = 150};
+    cr_assert_eq(eddy_transport_register_producer(f.t[0], &cp.base, false), 0);
+    /* The close waits for the producer, whose remaining output must keep to the limit. */
+    cr_assert_eq(eddy_transport_lose_connection(f.t[0]), 0);
+    eddy_string_transport_clear(f.st[0]); /* the transport asks for more: held */
+    advance(&f, 1.6);
+    cr_assert_eq(cp.resumes, 2);
+    eddy_string_transport_clear(f.st[0]); /* its second chunk crossed the limit again */
+    cr_assert_eq(cp.resumes, 2, "asked %d times", cp.resumes);
+    eddy_transport_unregister_producer(f.t[0]);
+    close_fixture(&f);
+}
+
 Test(policies_throttle, unregistering_forgets_the_producer)
 {
     fixture f;
